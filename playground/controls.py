@@ -1,0 +1,140 @@
+"""One helper renders every control from its spec and binds it to the URL.
+
+Keys are page-prefixed (`fit.degree`), so a link such as `/overfitting?fit.degree=7` reproduces
+the view. Values the link carries that are malformed or out of range are replaced (clamped or
+defaulted) before the widget is created, and the learner sees a note saying so.
+"""
+
+import urllib.parse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from playground.control_specs import (
+    ControlSpec,
+    LogSlider,
+    MultiSelect,
+    Select,
+    Slider,
+    Text,
+    Toggle,
+    validate,
+)
+
+NOTES_KEY = "_link_notes"
+
+
+def key_of(prefix: str, spec: ControlSpec) -> str:
+    return f"{prefix}.{spec.name}"
+
+
+def render_controls(
+    specs: Sequence[ControlSpec], prefix: str, container: Any = None
+) -> dict[str, Any]:
+    """Draws the controls (in the sidebar by default) and returns {spec.name: value}."""
+    container = container if container is not None else st.sidebar
+    notes = []
+    values = {}
+    for spec in specs:
+        key = key_of(prefix, spec)
+        note = _replace_bad_link_value(spec, key)
+        if note:
+            notes.append(f"`{key}`: {note}; using {_display(spec, st.session_state[key])}.")
+        values[spec.name] = _draw(spec, key, container)
+    if notes:
+        st.warning("Some values in the link were replaced:\n\n- " + "\n- ".join(notes))
+    return values
+
+
+def _replace_bad_link_value(spec: ControlSpec, key: str) -> str | None:
+    """Seeds session state with the corrected value when the URL's value is unusable."""
+    if key in st.session_state or key not in st.query_params:
+        return None
+    value, note = validate(spec, st.query_params.get_all(key))
+    if note:
+        st.session_state[key] = list(value) if isinstance(spec, MultiSelect) else value
+    return note
+
+
+def _draw(spec: ControlSpec, key: str, box: Any) -> Any:
+    common = {"key": key, "help": spec.help or None, "bind": "query-params"}
+    if isinstance(spec, Slider):
+        kind = int if spec.integer else float
+        step = kind(spec.step) if spec.step is not None else None
+        return box.slider(
+            spec.label, kind(spec.min), kind(spec.max), kind(spec.default), step, **common
+        )
+    if isinstance(spec, LogSlider):
+        return box.select_slider(
+            spec.label, spec.values, value=spec.default, format_func=spec.fmt, **common
+        )
+    if isinstance(spec, Select):
+        index = spec.options.index(spec.default)
+        return box.selectbox(spec.label, spec.options, index=index, **common)
+    if isinstance(spec, MultiSelect):
+        chosen = box.multiselect(
+            spec.label,
+            spec.options,
+            default=list(spec.default),
+            max_selections=spec.max_selections,
+            **common,
+        )
+        return tuple(chosen) or spec.default
+    if isinstance(spec, Toggle):
+        return box.toggle(spec.label, value=spec.default, **common)
+    if isinstance(spec, Text):
+        return box.text_input(spec.label, value=spec.default, max_chars=spec.max_chars, **common)
+    raise TypeError(f"unknown control spec {spec!r}")
+
+
+def _display(spec: ControlSpec, value: Any) -> str:
+    if isinstance(spec, LogSlider):
+        return spec.fmt(value)
+    return str(value)
+
+
+def query_string(prefix: str, settings: dict[str, Any]) -> str:
+    """`?fit.degree=7&fit.seed=3`: the part of a link that sets these controls."""
+    pairs = []
+    for name, value in settings.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        pairs += [(f"{prefix}.{name}", _url_value(v)) for v in values]
+    return "?" + urllib.parse.urlencode(pairs)
+
+
+def _url_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def try_this(experiments: Sequence[tuple[str, str, dict[str, Any]]], prefix: str) -> None:
+    """The "Try this" list: each experiment is (title, what to look for, settings).
+
+    A button sets the controls at once (and so the URL); the link beside it is the same view,
+    to share or open in a new tab.
+    """
+    st.subheader("Try this")
+    for i, (title, look_for, settings) in enumerate(experiments):
+        left, right = st.columns([1, 3])
+        left.button(
+            title,
+            key=f"{prefix}._try{i}",
+            on_click=_apply_settings,
+            args=(prefix, settings),
+            width="stretch",
+        )
+        right.markdown(f"{look_for} [link]({query_string(prefix, settings)})")
+
+
+def _apply_settings(prefix: str, settings: dict[str, Any]) -> None:
+    for name, value in settings.items():
+        st.session_state[f"{prefix}.{name}"] = list(value) if isinstance(value, tuple) else value
+
+
+def callback_setting(prefix: str, settings: dict[str, Any]) -> Callable[[], None]:
+    """An on_click callback that sets controls, for page-specific buttons such as presets."""
+    return lambda: _apply_settings(prefix, settings)

@@ -1,0 +1,1 @@
+"""Plot builders: NumPy arrays in, plotly figures out. They know nothing of networks or JAX."""

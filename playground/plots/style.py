@@ -1,0 +1,75 @@
+"""The one plot style every page shares: template, colours, and how a figure is shown."""
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Colour-blind-safe palette (Okabe–Ito), in the order series are drawn.
+COLORS = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+TEMPLATE_NAME = "playground"
+
+pio.templates[TEMPLATE_NAME] = go.layout.Template(
+    layout=go.Layout(
+        colorway=COLORS,
+        font={"size": 13},
+        margin={"l": 50, "r": 20, "t": 50, "b": 45},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="closest",
+        xaxis={"showgrid": True, "zeroline": False},
+        yaxis={"showgrid": True, "zeroline": False},
+    )
+)
+
+
+def new_figure(title: str, x_title: str = "", y_title: str = "", **layout: object) -> go.Figure:
+    """An empty figure in the shared style."""
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white+" + TEMPLATE_NAME,
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        **layout,
+    )
+    return fig
+
+
+def color(i: int) -> str:
+    return COLORS[i % len(COLORS)]
+
+
+def rgba(hex_color: str, alpha: float) -> str:
+    """'#0072B2', 0.2 → 'rgba(0,114,178,0.2)', for translucent bands."""
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def add_band(
+    fig: go.Figure, x, mean, spread, name: str, color_hex: str, **trace: object
+) -> go.Figure:
+    """A mean line with a shaded ± spread band (e.g. over seeds)."""
+    x = list(x)
+    upper = [m + s for m, s in zip(mean, spread, strict=True)]
+    lower = [m - s for m, s in zip(mean, spread, strict=True)]
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=upper + lower[::-1],
+        fill="toself",
+        fillcolor=rgba(color_hex, 0.18),
+        line={"width": 0},
+        hoverinfo="skip",
+        showlegend=False,
+        legendgroup=name,
+    )
+    fig.add_scatter(
+        x=x, y=list(mean), name=name, line={"color": color_hex}, legendgroup=name, **trace
+    )
+    return fig

@@ -1,0 +1,48 @@
+"""Showing results on a page: figures with PNG download, numbers as CSV, notes for learners."""
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+
+def figure(fig: go.Figure, name: str) -> None:
+    """Shows a figure full-width; the mode bar's camera button downloads it as PNG."""
+    st.plotly_chart(
+        fig,
+        width="stretch",
+        key=f"fig.{name}",
+        config={
+            "displaylogo": False,
+            "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2},
+        },
+    )
+
+
+def csv_text(columns: Mapping[str, Sequence | np.ndarray]) -> str:
+    """Columns of equal length as CSV text, header first."""
+    names = list(columns)
+    arrays = [np.asarray(columns[n]).ravel() for n in names]
+    lengths = {len(a) for a in arrays}
+    if len(lengths) > 1:
+        raise ValueError(f"columns differ in length: {dict(zip(names, map(len, arrays)))}")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    writer.writerows(zip(*(a.tolist() for a in arrays), strict=True))
+    return buffer.getvalue()
+
+
+def csv_download(label: str, columns: Mapping[str, Sequence | np.ndarray], file_name: str) -> None:
+    """A download button for the page's numbers."""
+    st.download_button(
+        label,
+        csv_text(columns),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"csv.{file_name}",
+        on_click="ignore",
+    )

@@ -1,0 +1,59 @@
+"""Shared test harness: a page runner under AppTest, figure access, and the compile counter."""
+
+import json
+from collections.abc import Mapping
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.compile_counter import count_compiles
+from playground.registry import PAGES_DIR, ROOT
+
+APP_TIMEOUT_S = 120
+
+
+def run_page(script: str, query: Mapping[str, str | list[str]] | None = None) -> AppTest:
+    """Runs pages/<script> once under AppTest with the given query parameters."""
+    at = AppTest.from_file(str(PAGES_DIR / script), default_timeout=APP_TIMEOUT_S)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def run_app(query: Mapping[str, str] | None = None) -> AppTest:
+    """Runs the whole app through its router."""
+    at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=APP_TIMEOUT_S)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    """Every plotly figure on the page as its JSON spec ({"data": [...], "layout": {...}})."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def figure_by_title(at: AppTest, fragment: str) -> dict:
+    """The first figure whose title contains `fragment`."""
+    for fig in figures(at):
+        title = fig["layout"].get("title", {})
+        text = title.get("text", "") if isinstance(title, dict) else str(title)
+        if fragment.lower() in text.lower():
+            return fig
+    raise AssertionError(f"no figure titled like {fragment!r}")
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def warnings_text(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.fixture
+def compile_counter():
+    """`def test_x(compile_counter): with compile_counter() as c: ...; assert c.count == 0`."""
+    return count_compiles
