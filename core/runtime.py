@@ -31,7 +31,7 @@ def enable_compilation_cache(directory: Path | None = None) -> Path:
 
 
 def device_summary() -> dict[str, object]:
-    """The backend JAX runs on and its devices, e.g. {"backend": "cpu", "devices": ["TFRT_CPU_0"]}."""
+    """The backend JAX runs on and its devices, e.g. {"backend": "cpu", "devices": [...]}."""
     return {
         "backend": jax.default_backend(),
         "devices": [f"{d.platform}:{d.id} ({d.device_kind})" for d in jax.devices()],

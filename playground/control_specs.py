@@ -32,10 +32,7 @@ class Slider:
         if number is None:
             return self.default, f"'{_short(raw)}' is not a number"
         clamped = min(max(number, self.min), self.max)
-        if self.integer:
-            clamped = round(clamped)
-        else:
-            clamped = float(clamped)
+        clamped = round(clamped) if self.integer else float(clamped)
         if clamped != number:
             return clamped, f"{_short(raw)} is outside {self.min:g}–{self.max:g}"
         return clamped, None
@@ -161,9 +158,7 @@ def validate(spec: ControlSpec, raw: Sequence[str]) -> tuple[Any, str | None]:
 def log_stops(low_exp: float, high_exp: float, per_decade: int = 4) -> tuple[float, ...]:
     """Log-spaced slider stops 10**low_exp … 10**high_exp, rounded to 3 significant digits."""
     count = round((high_exp - low_exp) * per_decade) + 1
-    return tuple(
-        float(f"{10 ** (low_exp + i / per_decade):.3g}") for i in range(count)
-    )
+    return tuple(float(f"{10 ** (low_exp + i / per_decade):.3g}") for i in range(count))
 
 
 def _parse_number(raw: str) -> float | None:

@@ -1,5 +1,6 @@
 """Validation of values arriving through shared links: clamp, default, and always say so."""
 
+import itertools
 import math
 
 import pytest
@@ -78,4 +79,4 @@ def test_log_stops_span_the_decades():
     assert stops[0] == pytest.approx(1e-3)
     assert stops[-1] == pytest.approx(1.0)
     assert len(stops) == 13
-    assert all(a < b for a, b in zip(stops, stops[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(stops))
