@@ -9,7 +9,7 @@ import numpy as np
 
 from core.bias_variance import bias_variance
 from core.double_descent import double_descent
-from core.polynomial import N_COEFS, predict, sweep_degrees
+from core.polynomial import N_COEFS, evaluate, sweep_degrees
 from core.polynomial_training import (
     early_stopping_epoch,
     first_non_finite,
@@ -89,7 +89,8 @@ def explore(settings: OverfitSettings) -> OverfitResult:
     data, offset, scale = dataset_for(settings)
     sweep = sweep_degrees(*data, jnp.float32(settings.ridge))
     grid = jnp.linspace(-1.0, 1.0, N_GRID, dtype=jnp.float32)
-    coefs = sweep.coefs[settings.degree]
+    all_coefs = np.asarray(sweep.coefs)  # indexed in NumPy: a jnp index would compile per degree
+    coefs = all_coefs[settings.degree]
     synthetic = settings.preset != "lesson"
     truth_index = jnp.int32(TRUTH_NAMES.index(settings.truth))
     view = _data_view(data, grid, offset, scale, truth_index if synthetic else None)
@@ -106,9 +107,9 @@ def explore(settings: OverfitSettings) -> OverfitResult:
         )
     return OverfitResult(
         data=view,
-        fit_on_grid=np.asarray(predict(coefs, grid)),
-        line_on_grid=np.asarray(predict(sweep.coefs[1], grid)),
-        coefs=np.asarray(coefs),
+        fit_on_grid=np.asarray(evaluate(jnp.asarray(coefs), grid)),
+        line_on_grid=np.asarray(evaluate(jnp.asarray(all_coefs[1]), grid)),
+        coefs=coefs,
         degrees=np.arange(N_COEFS),
         train_mse=np.asarray(sweep.train_mse),
         val_mse=np.asarray(sweep.val_mse),
@@ -186,6 +187,6 @@ def explore_training(settings: OverfitSettings) -> TrainingResult:
         val_loss=val,
         best_epoch=best,
         diverged_at=None if bad is None else bad + 1,
-        fit_at_best=np.asarray(predict(jnp.asarray(coefs[best]), grid)),
-        fit_at_end=np.asarray(predict(jnp.asarray(coefs[cut - 1]), grid)),
+        fit_at_best=np.asarray(evaluate(jnp.asarray(coefs[best]), grid)),
+        fit_at_end=np.asarray(evaluate(jnp.asarray(coefs[cut - 1]), grid)),
     )

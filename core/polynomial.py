@@ -25,10 +25,18 @@ def legendre_features(x: jax.Array, n_coefs: int = N_COEFS) -> jax.Array:
     Returns:
       (N, n_coefs) design matrix.
     """
-    columns = [jnp.ones_like(x), x]
-    for k in range(1, n_coefs - 1):
-        columns.append(((2 * k + 1) * x * columns[k] - k * columns[k - 1]) / (k + 1))
-    return jnp.stack(columns[:n_coefs], axis=-1)
+    ones = jnp.ones_like(x)
+
+    def bonnet(carry: tuple[jax.Array, jax.Array], k: jax.Array):
+        previous, current = carry
+        k = k.astype(x.dtype)
+        following = ((2.0 * k + 1.0) * x * current - k * previous) / (k + 1.0)
+        return (current, following), following
+
+    # A scan, not a Python loop: unrolling 192 degrees made XLA's compile take minutes.
+    _, higher = jax.lax.scan(bonnet, (ones, x), jnp.arange(1, max(n_coefs - 1, 1)))
+    columns = jnp.concatenate([ones[None], x[None], higher], axis=0)[:n_coefs]
+    return columns.T
 
 
 def degree_mask(degree: jax.Array, n_coefs: int = N_COEFS) -> jax.Array:
@@ -79,6 +87,12 @@ def fit_polynomial(
 
 def predict(coefs: jax.Array, x: jax.Array) -> jax.Array:
     return legendre_features(x, coefs.shape[-1]) @ coefs
+
+
+@jax.jit
+def evaluate(coefs: jax.Array, x: jax.Array) -> jax.Array:
+    """predict, compiled once: the page evaluates many coefficient vectors on one grid."""
+    return predict(coefs, x)
 
 
 def masked_mse(prediction: jax.Array, target: jax.Array, mask: jax.Array) -> jax.Array:
