@@ -53,8 +53,10 @@ st.markdown(
     "falls, then rises again as the degree grows. Bias² falls, variance rises, noise stays."
 )
 st.latex(
-    r"\mathbb{E}\big[(y-\hat f(x))^2\big]=\underbrace{(\mathbb{E}\hat f(x)-f(x))^2}_{\text{bias}^2}"
-    r"+\underbrace{\operatorname{Var}\hat f(x)}_{\text{variance}}+\underbrace{\sigma^2}_{\text{noise}}"
+    r"\mathbb{E}\big[(y-\hat f(x))^2\big]"
+    r"=\underbrace{(\mathbb{E}\hat f(x)-f(x))^2}_{\text{bias}^2}"
+    r"+\underbrace{\operatorname{Var}\hat f(x)}_{\text{variance}}"
+    r"+\underbrace{\sigma^2}_{\text{noise}}"
 )
 
 with st.sidebar:

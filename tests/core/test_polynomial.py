@@ -1,5 +1,7 @@
 """Polynomial fits against numpy references and closed-form properties."""
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -68,7 +70,7 @@ def test_ridge_shrinks_coefficients_monotonically():
         float(jnp.linalg.norm(fit_polynomial(*data[:3], jnp.int32(12), jnp.float32(lam))))
         for lam in (0.0, 1e-6, 1e-4, 1e-2, 1.0, 100.0)
     ]
-    assert all(a > b for a, b in zip(norms, norms[1:], strict=False)), norms
+    assert all(a > b for a, b in itertools.pairwise(norms)), norms
 
 
 def test_ridge_matches_normal_equations():
