@@ -7,9 +7,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from core.bias_variance import bias_variance
+from core.bias_variance import BiasVariance, bias_variance
 from core.double_descent import double_descent
-from core.polynomial import N_COEFS, evaluate, sweep_degrees
+from core.polynomial import N_COEFS, DegreeSweep, evaluate, predict, sweep_degrees
 from core.polynomial_training import (
     early_stopping_epoch,
     first_non_finite,
@@ -84,52 +84,76 @@ def dataset_for(settings: OverfitSettings) -> tuple[Dataset, float, float]:
     return data, 0.0, 1.0
 
 
-def explore(settings: OverfitSettings) -> OverfitResult:
-    """The fit, the U-curve over degrees and (for synthetic data) bias² / variance / noise."""
-    data, offset, scale = dataset_for(settings)
-    sweep = sweep_degrees(*data, jnp.float32(settings.ridge))
-    grid = jnp.linspace(-1.0, 1.0, N_GRID, dtype=jnp.float32)
-    all_coefs = np.asarray(sweep.coefs)  # indexed in NumPy: a jnp index would compile per degree
-    coefs = all_coefs[settings.degree]
-    synthetic = settings.preset != "lesson"
-    truth_index = jnp.int32(TRUTH_NAMES.index(settings.truth))
-    view = _data_view(data, grid, offset, scale, truth_index if synthetic else None)
-    decomposition = None
-    if synthetic:
-        decomposition = bias_variance(
-            jax.random.fold_in(jax.random.key(settings.seed), 1),
-            data.x_train,
-            data.mask_train,
-            truth_index,
-            jnp.float32(settings.noise),
-            jnp.float32(settings.ridge),
-            jnp.int32(settings.n_resamples),
-        )
-    return OverfitResult(
-        data=view,
-        fit_on_grid=np.asarray(evaluate(jnp.asarray(coefs), grid)),
-        line_on_grid=np.asarray(evaluate(jnp.asarray(all_coefs[1]), grid)),
-        coefs=coefs,
-        degrees=np.arange(N_COEFS),
-        train_mse=np.asarray(sweep.train_mse),
-        val_mse=np.asarray(sweep.val_mse),
-        bias2=None if decomposition is None else np.asarray(decomposition.bias2),
-        variance=None if decomposition is None else np.asarray(decomposition.variance),
-        noise_var=float(settings.noise**2) if synthetic else 0.0,
-        expected_error=None if decomposition is None else np.asarray(decomposition.expected_error),
+class _Analysis(NamedTuple):
+    sweep: DegreeSweep
+    fit_on_grid: jax.Array
+    line_on_grid: jax.Array
+    truth_on_grid: jax.Array
+    decomposition: BiasVariance
+
+
+@jax.jit
+def _analyse(
+    data: Dataset,
+    key: jax.Array,
+    truth_index: jax.Array,
+    noise: jax.Array,
+    ridge: jax.Array,
+    n_resamples: jax.Array,
+    degree: jax.Array,
+) -> _Analysis:
+    """All of one interaction's maths in one compiled call (one dispatch, not a dozen)."""
+    sweep = sweep_degrees(*data, ridge)
+    grid = display_grid()
+    return _Analysis(
+        sweep,
+        predict(sweep.coefs[degree], grid),
+        predict(sweep.coefs[1], grid),
+        true_function(truth_index, grid),
+        bias_variance(key, data.x_train, data.mask_train, truth_index, noise, ridge, n_resamples),
     )
 
 
-def _data_view(data: Dataset, grid, offset: float, scale: float, truth_index) -> DataView:
-    train = np.asarray(data.mask_train) > 0
-    val = np.asarray(data.mask_val) > 0
-    return DataView(
+def display_grid() -> jax.Array:
+    return jnp.linspace(-1.0, 1.0, N_GRID, dtype=jnp.float32)
+
+
+def explore(settings: OverfitSettings) -> OverfitResult:
+    """The fit, the U-curve over degrees and (for synthetic data) bias² / variance / noise."""
+    data, offset, scale = dataset_for(settings)
+    synthetic = settings.preset != "lesson"
+    analysis = _analyse(
+        data,
+        jax.random.fold_in(jax.random.key(settings.seed), 1),
+        jnp.int32(TRUTH_NAMES.index(settings.truth)),
+        jnp.float32(settings.noise),
+        jnp.float32(settings.ridge),
+        jnp.int32(settings.n_resamples),
+        jnp.int32(settings.degree),
+    )
+    analysis = jax.tree.map(np.asarray, analysis)
+    sweep, bv = analysis.sweep, analysis.decomposition
+    train, val = np.asarray(data.mask_train) > 0, np.asarray(data.mask_val) > 0
+    view = DataView(
         x_train=offset + scale * np.asarray(data.x_train)[train],
         y_train=np.asarray(data.y_train)[train],
         x_val=offset + scale * np.asarray(data.x_val)[val],
         y_val=np.asarray(data.y_val)[val],
-        x_grid=offset + scale * np.asarray(grid),
-        truth_on_grid=None if truth_index is None else np.asarray(true_function(truth_index, grid)),
+        x_grid=offset + scale * np.linspace(-1.0, 1.0, N_GRID, dtype=np.float32),
+        truth_on_grid=analysis.truth_on_grid if synthetic else None,
+    )
+    return OverfitResult(
+        data=view,
+        fit_on_grid=analysis.fit_on_grid,
+        line_on_grid=analysis.line_on_grid,
+        coefs=sweep.coefs[settings.degree],
+        degrees=np.arange(N_COEFS),
+        train_mse=sweep.train_mse,
+        val_mse=sweep.val_mse,
+        bias2=bv.bias2 if synthetic else None,
+        variance=bv.variance if synthetic else None,
+        noise_var=float(settings.noise**2) if synthetic else 0.0,
+        expected_error=bv.expected_error if synthetic else None,
     )
 
 
@@ -179,7 +203,7 @@ def explore_training(settings: OverfitSettings) -> TrainingResult:
     cut = settings.epochs if bad is None else max(bad, 1)
     train, val = train[:cut], val[:cut]
     best = early_stopping_epoch(val)
-    grid = jnp.linspace(-1.0, 1.0, N_GRID, dtype=jnp.float32)
+    grid = display_grid()
     coefs = np.asarray(history.coefs)
     return TrainingResult(
         epochs=np.arange(1, cut + 1),
