@@ -113,7 +113,7 @@ def plot_double_descent(
 ) -> go.Figure:
     """Test error against parameters, through the interpolation threshold."""
     fig = new_figure(
-        "Double descent: error against number of parameters (minimum-norm fit)",
+        "Double descent (minimum-norm fit)",
         "number of parameters",
         "mean squared error (log)",
         yaxis_type="log",
