@@ -17,7 +17,7 @@ def test_compilation_cache_writes_compiled_programs_to_disk(tmp_path):
     code = (
         "import sys, jax, jax.numpy as jnp\n"
         "from core.runtime import enable_compilation_cache\n"
-        "d = enable_compilation_cache(sys.argv[1])\n"
+        "d = enable_compilation_cache(sys.argv[1], min_compile_seconds=0.0)\n"
         "jax.jit(lambda x: jnp.sin(x) @ x.T)(jnp.ones((64, 64))).block_until_ready()\n"
         "print(jax.config.jax_compilation_cache_dir)\n"
     )
