@@ -1,4 +1,7 @@
-"""Overfitting page: per-interaction compute time and compile counts. `python -m bench.overfitting`"""
+"""Overfitting page: per-interaction compute time and compile counts.
+
+Run: `python -m bench.overfitting`.
+"""
 
 import dataclasses
 

@@ -27,4 +27,7 @@ def row(name: str, seconds: np.ndarray, compiles: int | str = "", note: str = ""
     )
 
 
-HEADER = "| what | median ms | p95 ms | calls | compiles after warm-up | note |\n|---|---|---|---|---|---|"
+HEADER = (
+    "| what | median ms | p95 ms | calls | compiles after warm-up | note |\n"
+    "|---|---|---|---|---|---|"
+)
