@@ -374,6 +374,7 @@ class Run:
 
     name: str
     label: str
+    index: int  # position in OPTIMIZERS (a stable colour for the page)
     path: np.ndarray  # (k + 1, 2)
     loss: np.ndarray  # (k + 1,)
     diverged_at: int | None
@@ -490,10 +491,10 @@ def _cut(surface: Surface, name: str, trajectories: Trajectories, i: int, steps:
         inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
     bad = ~(np.isfinite(path).all(axis=1) & np.isfinite(loss) & inside)
     if not bad.any():
-        return Run(name, LABELS[name], path, loss, None)
+        return Run(name, LABELS[name], i, path, loss, None)
     k = int(np.argmax(bad))
     keep = max(k, 1)  # always at least the start point, so no chart is ever empty
-    return Run(name, LABELS[name], path[:keep], loss[:keep], k)
+    return Run(name, LABELS[name], i, path[:keep], loss[:keep], k)
 
 
 def _floor(surface: Surface, grid_loss: np.ndarray, runs: Sequence[Run]) -> float:
@@ -538,7 +539,6 @@ class Sweep:
     seconds: np.ndarray
     final_loss: np.ndarray  # NaN: diverged
     steps: int
-    current: tuple[float, float]
 
 
 def sweep_settings(settings: Settings) -> Settings:
@@ -575,5 +575,4 @@ def sweep(settings: Settings) -> Sweep:
         seconds=np.asarray(seconds),
         final_loss=np.asarray(final).T,
         steps=min(max(settings.steps, 1), SWEEP_STEPS),
-        current=(settings.learning_rate, float(getattr(settings, field))),
     )

@@ -233,7 +233,7 @@ def _custom(expression: Expression) -> Surface:
         domain=CUSTOM_DOMAIN,
         minima=(),
         min_value=None,
-        formula=expression.text,
+        formula=rf"\verb|{expression.text}|",
     )
 
 

@@ -12,6 +12,7 @@ from core.optimizers import (
     MAX_STEPS,
     OPTIMIZERS,
     SCHEDULES,
+    SWEEP_STEPS,
     Settings,
     curvature,
     explore,
@@ -277,11 +278,11 @@ def test_sweep_settings_ignore_what_the_sweep_overrides():
     assert sweep_settings(a) != sweep_settings(dataclasses.replace(b, beta1=0.5, sweep="adam"))
 
 
-def test_sweep_marks_the_current_setting_and_labels_its_axis():
+def test_sweep_labels_its_second_axis_and_caps_the_steps():
     result = sweep(Settings(sweep="adam", learning_rate=0.05, beta1=0.8, steps=80))
     assert result.field == "beta1" and "β₁" in result.field_label
-    assert result.current == (0.05, 0.8)
     assert result.final_loss.shape == (64, 64) and result.steps == 80
+    assert sweep(Settings(sweep="rmsprop", steps=4000)).steps == SWEEP_STEPS
 
 
 SLIDER_MOVES = [
