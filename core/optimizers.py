@@ -3,8 +3,9 @@
 Only structure is static — the surface and which optimizer families run. Every number a
 learner can drag (learning rate, γ, β₁, β₂, ρ, clipping θ, noise σ, schedule, start point, step
 count up to MAX_STEPS, seed, the bowl's κ and rotation) is a traced argument, so moving it reuses
-the compiled program. Runs are padded to MAX_STEPS and stop early inside a `fori_loop` whose
-trip count is traced: the cost follows the chosen number of steps, the program does not.
+the compiled program. The history is padded to MAX_STEPS, and a `fori_loop` with a traced trip
+count runs only as many 8-step chunks as asked for: the cost follows the chosen number of steps,
+the program does not. Only a new surface (or a new custom expression) compiles anew.
 """
 
 import dataclasses
@@ -124,12 +125,8 @@ SWEEP_FIELD_LABEL = {"momentum": "momentum γ", "rho": "RMSProp decay ρ", "beta
 
 def make_optimizer(name: str, hyper: Hyper) -> optax.GradientTransformation:
     """Clip by global norm θ, then the optimizer `name` with the scheduled learning rate."""
-    schedule = functools.partial(_schedule, hyper=hyper)
+    schedule = functools.partial(learning_rate_at, hyper=hyper)
     return optax.chain(optax.clip_by_global_norm(hyper.clip_norm), FACTORIES[name](schedule, hyper))
-
-
-def _schedule(count: jax.Array, hyper: Hyper) -> jax.Array:
-    return learning_rate_at(count, hyper)
 
 
 def _apply(
@@ -418,7 +415,6 @@ class Exploration:
     grid_y: np.ndarray
     grid_loss: np.ndarray  # (len(grid_y), len(grid_x))
     curvature: tuple[CurvatureReport, ...]
-    learning_rate: float
     notes: tuple[str, ...] = ()
     expression_error: str | None = None
     expression_pointer: str | None = None
@@ -475,7 +471,6 @@ def explore(settings: Settings) -> Exploration:
         grid_y=analysis.grid_y,
         grid_loss=analysis.grid_loss,
         curvature=_curvature_reports(analysis.curvature, start, runs, shown),
-        learning_rate=settings.learning_rate,
         notes=tuple(n for n in (note,) if n),
         expression_error=None if error is None else error.message,
         expression_pointer=None if error is None else error.pointer(),

@@ -37,7 +37,16 @@ OPTIMIZER = (
     Slider("beta1", "Adam β₁", 0.0, 0.99, 0.9, step=0.01),
     Slider("beta2", "Adam β₂", 0.5, 0.999, 0.999, step=0.001),
     Slider("rho", "RMSProp decay ρ", 0.0, 0.99, 0.9, step=0.01),
-    Slider("clip", "Clip gradients to norm θ (0 = off)", 0.0, 10.0, 0.0, step=0.1),
+    Slider(
+        "clip",
+        "Clip gradients to norm θ (0 = off)",
+        0.0,
+        10.0,
+        0.0,
+        step=0.1,
+        help="A gradient longer than θ is scaled to length θ (optax.clip_by_global_norm). The "
+        "lesson divides it by its norm instead, i.e. length 1: the same as θ = 1.",
+    ),
     Slider("noise", "Gradient noise σ", 0.0, 5.0, 0.0, step=0.05, help="∇L + σ·N(0, I) per step"),
     Select("schedule", "Learning-rate schedule", SCHEDULES, "constant"),
     Slider("decay_rate", "Decay factor r (exponential, step)", 0.5, 1.0, 0.98, step=0.01),
