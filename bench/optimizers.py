@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import jax
 import numpy as np
 
+from bench.timing import HEADER, row
 from core.compile_counter import count_compiles
 from core.optimizers import (
     SWEEP_STEPS,
@@ -152,13 +153,12 @@ def main(repeats: int = 50) -> None:
         f"device: {jax.devices()[0].device_kind} ({jax.default_backend()}), "
         f"load average {' '.join(f'{v:.1f}' for v in _load())}\n"
     )
-    print("| what | median ms | p95 ms | first call s (compile) | compiles when timed |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print(HEADER)
     for label, fn, count in rows:
         seconds_, compiles, first = timed(fn, count)
         results[label] = np.median(seconds_)
-        median, p95 = 1e3 * np.median(seconds_), 1e3 * np.percentile(seconds_, 95)
-        print(f"| {label} | {median:.2f} | {p95:.2f} | {first:.2f} | {compiles} |")
+        compiled = "" if label.startswith("NumPy") else ", compilation included"
+        print(row(label, seconds_, compiles, f"first call {first:.2f} s{compiled}"))
     jax_ms, numpy_ms = (results[rows[0][0]], results[rows[1][0]])
     print(f"\nNumPy loop / JAX: {numpy_ms / jax_ms:.0f}× slower.")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # the result types only; plotting never runs core code
     from core.optimizers import CurvatureReport, Exploration, Run, Sweep
 
 LOG_FLOOR = 1e-12
-LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0}
 
 
 def run_color(run: Run) -> str:
@@ -90,7 +89,7 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
         _add_eigenvectors(fig, report, 0.08 * min(x1 - x0, y1 - y0))
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=600, legend=LEGEND_BELOW)
+    fig.update_layout(height=600)
     return fig
 
 
@@ -143,7 +142,6 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
                 marker={"symbol": "x", "size": 12, "color": run_color(run)},
             )
     fig.add_vline(x=at_step, line={"color": "gray", "dash": "dot"})
-    fig.update_layout(legend=LEGEND_BELOW)
     return fig
 
 
@@ -234,7 +232,7 @@ def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> go.
         marker={"symbol": "x", "size": 14, "color": "cyan", "line": {"width": 2}},
     )
     fig.update_xaxes(type="log")
-    fig.update_layout(plot_bgcolor="#bbbbbb", height=480, legend=LEGEND_BELOW)
+    fig.update_layout(plot_bgcolor="#bbbbbb", height=480)
     return fig
 
 
