@@ -61,7 +61,7 @@ class Settings:
     n_train: int = 100
     val_share: float = 0.75
     noise: float = 0.0
-    label_noise: float = 0.0
+    label_noise: float = 0.2
     layers: int = 2
     width: int = 256
     activation: str = "relu"
@@ -297,7 +297,10 @@ def _epoch(run, epoch, data, hyper, arch, optimizer, batch_size):
         weight = (positions < data.n_train).astype(jnp.float32)
         batch = (data.x_train[rows], data.y_train[rows], weight)
         (_, (rest, batch_sums)), grads = grad_fn(params, rest, batch, hyper.l2, arch)
-        updates, opt_state = tx.update(grads, opt_state, params)
+        # optax's Adam bias correction computes decay ** count (float ** int32), which strict
+        # dtype promotion rejects; it is exact either way, so allow it here only.
+        with jax.numpy_dtype_promotion("standard"):
+            updates, opt_state = tx.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), rest, opt_state, sums + batch_sums
 
     # A loop bound shared by all runs stays a real loop under vmap: cost follows n_train.
@@ -404,7 +407,9 @@ def inspect_runs(
             return jnp.argmax(mlp.apply(arch, params, rest, xb, train=False)[0], axis=-1)
 
         predicted = map_valid_rows(per_row, (data.x_val,), data.n_val)
-        truth = jax.nn.one_hot(data.y_val, arch.n_classes) * data.val_mask[:, None]
+        truth = jax.nn.one_hot(data.y_val, arch.n_classes) * data.val_mask[:, None].astype(
+            jnp.float32
+        )
         return truth.T @ jax.nn.one_hot(predicted, arch.n_classes)
 
     def uncertainty(params, rest):
