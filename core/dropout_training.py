@@ -178,11 +178,11 @@ def train_in_chunks(settings: Settings) -> Iterator[Progress]:
         jnp.asarray(settings.l2, jnp.float32),
         jnp.asarray(settings.epochs, jnp.int32),
     )
-    rates = np.asarray(settings.rates, np.float32)
+    rates = np.asarray(settings.rates, np.float64)
     runs = init_runs(
         jnp.asarray(settings.seed, jnp.uint32),
         jnp.asarray(np.tile(np.arange(settings.seeds, dtype=np.int32), len(rates))),
-        jnp.asarray(np.repeat(rates, settings.seeds)),
+        jnp.asarray(np.repeat(rates, settings.seeds), jnp.float32),
         arch=settings.arch,
         optimizer=settings.optimizer,
     )
