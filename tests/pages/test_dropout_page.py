@@ -1,6 +1,5 @@
 """The dropout page under AppTest: defaults, a shared link, absurd links, instant sliders."""
 
-import base64
 import dataclasses
 
 import numpy as np
@@ -31,17 +30,8 @@ def _trace_names(fig: dict) -> list[str]:
     return [t.get("name", "") for t in fig["data"]]
 
 
-def _array(value) -> np.ndarray:
-    """A figure's data array, whether plain JSON or plotly's typed-array encoding."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = value.get("shape")
-        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
-    return np.asarray(value)
-
-
 def _x(fig: dict, trace: int = 0) -> list[float]:
-    return np.round(_array(fig["data"][trace]["x"]).astype(np.float64), 6).tolist()
+    return np.round(np.asarray(fig["data"][trace]["x"], np.float64), 6).tolist()
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +47,9 @@ def test_defaults_show_the_reference_case():
     assert warnings_text(at) == ""
     gap_fig = figure_by_title(at, "Generalization gap")
     assert _x(gap_fig) == [0.0, 0.2, 0.5, 0.8]
-    gap = dict(zip(_trace_names(gap_fig), (_array(t["y"]) for t in gap_fig["data"]), strict=True))
+    gap = dict(
+        zip(_trace_names(gap_fig), (np.asarray(t["y"]) for t in gap_fig["data"]), strict=True)
+    )
     gaps = gap["gap = train (off) − validation"]
     assert gaps[2] < gaps[0]  # p = 0.5 generalises better than p = 0 on noisy digits
     train_on = gap["train, dropout on"]
@@ -66,7 +58,7 @@ def test_defaults_show_the_reference_case():
     for rate in ("0", "0.2", "0.5", "0.8"):
         assert f"p = {rate} · validation" in names and f"p = {rate} · train, dropout on" in names
     confusion = figure_by_title(at, "Confusion matrix, p = 0.5")
-    assert _array(confusion["data"][0]["z"]).shape == (10, 10)
+    assert np.asarray(confusion["data"][0]["z"]).shape == (10, 10)
     assert figure_by_title(at, "uncertainty on validation examples")
     assert not any("Decision boundary" in f["layout"]["title"]["text"] for f in figures(at))
 
@@ -79,12 +71,12 @@ def test_shared_link_reproduces_its_settings(small_page):
     assert max(_x(accuracy, 1)) == 10
     boundaries = figure_by_title(at, "Decision boundary")
     heatmaps = [t for t in boundaries["data"] if t["type"] == "heatmap"]
-    assert len(heatmaps) == 2 and _array(heatmaps[0]["z"]).shape == (dt.GRID_SIZE,) * 2
+    assert len(heatmaps) == 2 and np.asarray(heatmaps[0]["z"]).shape == (dt.GRID_SIZE,) * 2
     assert figure_by_title(at, "MC-dropout uncertainty, p = 0.5")
-    assert _array(figure_by_title(at, "Confusion matrix")["data"][0]["z"]).shape == (2, 2)
+    assert np.asarray(figure_by_title(at, "Confusion matrix")["data"][0]["z"]).shape == (2, 2)
     # The page trained exactly what the core trains for these settings.
     expected = dt.explore(SMALL)
-    shown = _array(figure_by_title(at, "Generalization gap")["data"][2]["y"])
+    shown = np.asarray(figure_by_title(at, "Generalization gap")["data"][2]["y"])
     np.testing.assert_allclose(shown, expected.history["val_acc"][..., -1].mean(axis=1), atol=1e-6)
 
 
