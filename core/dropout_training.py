@@ -8,6 +8,14 @@ by a `lax.cond` whose predicate is shared by all runs (so it stays a real branch
 
 Runs with the same seed index share their initial weights and batch order across rates
 (common random numbers): differences between rates are then due to the rate, not the draw.
+
+Reference case (the defaults, asserted by the tests): digits, 100 training images of which 20%
+carry a wrong label, 300 clean validation images, 2 × 256 ReLU units, Adam 1e-3, batch 32, 100
+epochs, rates 0 / 0.2 / 0.5 / 0.8 × 3 seeds. Training accuracy measured with dropout on falls
+with the rate (≈ 1.00, 1.00, 0.89, 0.52) and the generalization gap (training accuracy with
+dropout off − validation accuracy) shrinks from ≈ 0.29 at p = 0 to ≈ 0.22 at p = 0.5 (seed
+std ≈ 0.01). With clean labels every rate fits the training set and the gaps differ by less
+than the seed noise (≈ 0.10–0.12 at every rate), so the label noise is what makes the effect real.
 """
 
 import dataclasses

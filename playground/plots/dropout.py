@@ -181,6 +181,7 @@ def uncertainty_map(result, index: int) -> go.Figure:
         y=result.grid_y,
         z=result.grid_uncertainty[index],
         colorscale="Viridis",
+        zsmooth="best",
         zmin=0.0,
         colorbar={"title": "std"},
     )
@@ -221,8 +222,7 @@ def confusion(result, index: int) -> go.Figure:
         y=names,
         z=counts,
         colorscale="Blues",
-        text=np.round(counts, 1),
-        texttemplate="%{text}",
+        texttemplate="%{z:.1f}",
         hovertemplate="true %{y}, predicted %{x}: %{z:.1f}<extra></extra>",
     )
     fig.update_yaxes(autorange="reversed", type="category")

@@ -112,6 +112,8 @@ def test_moving_numeric_sliders_compiles_nothing(small_page, compile_counter):
         at.slider(key="drop.seed").set_value(42).run()
         at.slider(key="drop.n_train").set_value(200).run()
         at.slider(key="drop.l2").set_value(0.002).run()
+        at.slider(key="drop.noise").set_value(0.35).run()
+        at.slider(key="drop.val_share").set_value(0.5).run()
         at.multiselect(key="drop.rates").set_value(["0.2", "0.8"]).run()
         at.slider(key="drop.epochs").set_value(20).run()
     assert_no_exception(at)
