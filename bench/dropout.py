@@ -112,44 +112,62 @@ def main() -> None:
         for _ in train_in_chunks(dataclasses.replace(BASE, seed=99)):
             gaps.append(time.perf_counter() - chunk_start)
     chunks = np.diff(np.asarray(gaps))
-
-    rows = [
-        row("JAX, first sweep (compiles)", np.asarray([first_seconds]), first.count),
-        row("JAX, one sweep per slider move", sweeps, compiles.count,
-            f"{throughput(BASE, np.median(sweeps)):,.0f} examples·models/s"),
-        row("JAX, one chunk of 10 epochs (progress step)", chunks, chunk_compiles.count),
-    ]  # fmt: skip
     explore(dataclasses.replace(BASE, rates=(0.0,), seeds=1))  # compile the one-network program
     with count_compiles() as loop_compiles:
         one_by_one = np.asarray([jax_one_by_one(BASE)])
-    rows.append(
+
+    rows = [
+        row("JAX, first sweep (compiles)", np.asarray([first_seconds]), first.count),
+        row("JAX, one sweep per slider move", sweeps, compiles.count, _rate(BASE, sweeps)),
+        row("JAX, one chunk of 10 epochs (progress step)", chunks, chunk_compiles.count),
         row("JAX, same 12 runs one network per call (no vmap)", one_by_one, loop_compiles.count,
-            f"{throughput(BASE, one_by_one[0]):,.0f} examples·models/s")
-    )  # fmt: skip
-    torch_rows = torch_baselines(BASE)
-    rows += [r for r, _ in torch_rows]
+            _rate(BASE, one_by_one)),
+    ]  # fmt: skip
+    torch_default = torch_baselines(BASE, threads=(1, 2))
+    rows += [r for r, _ in torch_default]
+    # The same sweep with 2 × 64 units: less arithmetic per step, so per-call overhead dominates.
+    narrow = dataclasses.replace(BASE, width=64)
+    explore(narrow)
+    with count_compiles() as narrow_compiles:
+        narrow_sweeps = jax_sweeps(narrow)
+    rows.append(row("JAX, same sweep with 2 × 64 units", narrow_sweeps, narrow_compiles.count,
+                    _rate(narrow, narrow_sweeps)))  # fmt: skip
+    torch_narrow = torch_baselines(narrow, threads=(1,), label="2 × 64 units")
+    rows += [r for r, _ in torch_narrow]
     print(HEADER)
     print("\n".join(rows))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
-    if torch_rows:
-        best = min(seconds for _, seconds in torch_rows)
-        speedup = best / np.median(sweeps)
-        print(f"\nJAX sweep throughput / best PyTorch eager throughput: {speedup:.1f}×")
+    for name, jax_seconds, torch_rows in (
+        ("2 × 256 (default)", sweeps, torch_default),
+        ("2 × 64", narrow_sweeps, torch_narrow),
+    ):
+        if torch_rows:
+            best = min(seconds for _, seconds in torch_rows)
+            print(
+                f"{name}: JAX throughput / best PyTorch eager: {best / np.median(jax_seconds):.1f}×"
+            )
 
 
-def torch_baselines(settings: Settings) -> list[tuple[str, float]]:
-    """(table row, median seconds) for PyTorch with 1 and 2 intra-op threads; [] without torch."""
+def _rate(settings: Settings, seconds: np.ndarray) -> str:
+    return f"{throughput(settings, float(np.median(seconds))):,.0f} examples·models/s"
+
+
+def torch_baselines(
+    settings: Settings, threads: tuple[int, ...], label: str = "same sweep"
+) -> list[tuple[str, float]]:
+    """(table row, median seconds) per intra-op thread count; [] without torch installed."""
     try:
         import torch
     except ImportError:
         return []
     out = []
-    for threads, repeats in ((1, 2), (2, 1)):
-        torch.set_num_threads(threads)
-        seconds = np.asarray([torch_sweep(settings, seed) for seed in range(repeats)])
-        name = f"PyTorch {torch.__version__} eager, same sweep, {threads} thread(s)"
-        note = f"{throughput(settings, np.median(seconds)):,.0f} examples·models/s"
-        out.append((row(name, seconds, "–", note), float(np.median(seconds))))
+    for count in threads:
+        torch.set_num_threads(count)
+        seconds = np.asarray(
+            [torch_sweep(settings, seed) for seed in range(2 if count == 1 else 1)]
+        )
+        name = f"PyTorch {torch.__version__} eager, {label}, {count} thread(s)"
+        out.append((row(name, seconds, "–", _rate(settings, seconds)), float(np.median(seconds))))
     return out
 
 
