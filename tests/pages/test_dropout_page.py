@@ -142,3 +142,18 @@ def test_diverged_runs_are_labelled_in_the_curves():
     result = dt.explore(dataclasses.replace(SMALL, lr=1e30))
     names = " ".join(_trace_names(plots.curves(result, "loss").to_dict()))
     assert "diverged at epoch" in names
+
+
+def test_try_this_button_sets_the_controls_and_retrains():
+    at = run_page("dropout.py")
+    at.button(key="drop._try0").click().run()  # "Clean labels"
+    assert_no_exception(at)
+    assert at.slider(key="drop.label_noise").value == 0.0
+    train_off = dict(
+        zip(
+            _trace_names(figure_by_title(at, "Generalization gap")),
+            (t["y"] for t in figure_by_title(at, "Generalization gap")["data"]),
+            strict=True,
+        )
+    )["train, dropout off"]
+    assert min(train_off[:3]) > 0.95  # clean labels: p ≤ 0.5 fits the whole training set
