@@ -229,8 +229,15 @@ def test_well_formed_expressions_are_accepted_and_mean_what_they_say(tree):
     expression = parse(_render(tree))
     expected = _meaning(tree, X.astype(np.float64), Y.astype(np.float64))
     got = np.broadcast_to(np.asarray(expression.jax_fn(jnp.asarray(X), jnp.asarray(Y))), X.shape)
+    with np.errstate(all="ignore"):
+        in_float32 = np.broadcast_to(_meaning(tree, X, Y), X.shape).astype(np.float64)
     finite = np.isfinite(expected) & (np.abs(expected) < 1e6)
-    np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-4, atol=1e-3)
+    # Only points where float32 itself can hold the answer (e.g. not sin of a 10⁴-sized argument):
+    # there NumPy's float32 evaluation agrees with float64, and so must the compiled JAX one.
+    well_conditioned = finite & np.isclose(in_float32, expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        got[well_conditioned], expected[well_conditioned], rtol=1e-4, atol=1e-3
+    )
 
 
 def test_same_text_gives_the_same_parsed_expression():
