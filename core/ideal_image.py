@@ -28,8 +28,8 @@ START_NOISE = 0.15
 class Settings:
     """Controls of the ideal-image view."""
 
-    class_index: int = 0
-    tv_weight: float = 0.03
+    class_index: int = 3
+    tv_weight: float = 0.01
     steps: int = 300
     seed: int = 0
 

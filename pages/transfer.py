@@ -11,18 +11,21 @@ from playground.plots import transfer as plots
 
 P = "tl"
 DIGITS = ("0", "1", "2", "3", "4")
+IDEAL, ATTACK, SWEEP = ideal_image.Settings(), adversarial.Settings(), transfer.Settings()
 SPECS = (
     Slider("seed", "Seed", 0, 999, 0, integer=True),
     Slider("k", "Labelled examples per class k", 1, transfer.MAX_K, 5, integer=True),
-    LogSlider("learning_rate", "Learning rate (Adam)", log_stops(-3, -1), 0.01),
-    LogSlider("finetune_lr_scale", "Fine-tune all: body LR ×", log_stops(-2, 0), 0.1),
-    Select("class_index", "Ideal image of digit", DIGITS, "3"),
-    LogSlider("tv_weight", "TV weight λ", log_stops(-3, 0), 0.01),
-    Slider("steps", "Ascent steps", 1, ideal_image.MAX_STEPS, 300, integer=True),
-    Slider("image_index", "Test image to attack", 0, 179, 0, integer=True),
-    Select("target_class", "Attack target digit", DIGITS, "1"),
-    Slider("epsilon", "Budget ε", 0.0, 0.3, 0.1, step=0.01),
-    Slider("attack_steps", "PGD steps", 1, adversarial.MAX_STEPS, 10, integer=True),
+    LogSlider("learning_rate", "Learning rate (Adam)", log_stops(-3, -1), SWEEP.learning_rate),
+    LogSlider(
+        "finetune_lr_scale", "Fine-tune all: body LR ×", log_stops(-2, 0), SWEEP.finetune_lr_scale
+    ),
+    Select("class_index", "Ideal image of digit", DIGITS, str(IDEAL.class_index)),
+    LogSlider("tv_weight", "TV weight λ", log_stops(-3, 0), IDEAL.tv_weight),
+    Slider("steps", "Ascent steps", 1, ideal_image.MAX_STEPS, IDEAL.steps, integer=True),
+    Slider("image_index", "Test image to attack", 0, 179, ATTACK.image_index, integer=True),
+    Select("target_class", "Attack target digit", DIGITS, str(ATTACK.target_class)),
+    Slider("epsilon", "Budget ε", 0.0, 0.3, ATTACK.epsilon, step=0.01),
+    Slider("attack_steps", "PGD steps", 1, adversarial.MAX_STEPS, ATTACK.steps, integer=True),
 )
 
 st.title("Transfer learning")
