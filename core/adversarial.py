@@ -28,8 +28,8 @@ EPSILON_GRID = np.round(np.linspace(0.0, 0.3, 13), 3).astype(np.float32)
 class Settings:
     """Controls of the adversarial view: which test image, which target, budget and steps."""
 
-    image_index: int = 0
-    target_class: int = 1
+    image_index: int = 91  # a 2 that PGD makes a 4 at ε = 0.1 (p = 0.81); FGSM gets p = 0.40
+    target_class: int = 4
     epsilon: float = 0.1
     steps: int = 10
 

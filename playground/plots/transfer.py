@@ -37,7 +37,7 @@ def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
 def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     """Bars: mean accuracy per strategy at k; dots: the individual seeds."""
     fig = new_figure(f"Test accuracy at k = {k} per strategy", "", "test accuracy")
-    names = result["strategies"]
+    names = [n.replace(" + ", "<br>+ ").replace(" (", "<br>(") for n in result["strategies"]]
     fig.add_bar(
         x=names,
         y=result["mean"][:, k - 1],
