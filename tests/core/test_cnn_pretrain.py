@@ -101,13 +101,18 @@ def test_shipped_weights_give_the_accuracy_on_their_card(shipped, source):
 
 @pytest.mark.standard_promotion
 def test_the_script_reproduces_the_shipped_weights(tmp_path, shipped):
-    """The whole pretraining is a short run (< 1 s of compute): run the script itself."""
+    """The whole pretraining is a short run (< 1 s of compute): run the script itself.
+
+    On this machine the result is bit-identical; the tolerances (two test images, 5 % per
+    layer) leave room for another CPU's floating-point summation order.
+    """
     params, card = shipped
     new_card = pretrain.main(["--out", str(tmp_path), "--seed", str(card["seed"])])
-    assert new_card["test_accuracy"] == pytest.approx(card["test_accuracy"], abs=1.5 / 180)
+    assert new_card["test_accuracy"] == pytest.approx(card["test_accuracy"], abs=2.5 / 180)
     again, saved = pretrain.load(tmp_path)
     assert {k: saved[k] for k in new_card} == json.loads(json.dumps(new_card))
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-3), again, params)
+    for new, old in zip(jax.tree.leaves(again), jax.tree.leaves(params), strict=True):
+        assert np.linalg.norm(new - old) <= 0.05 * np.linalg.norm(old)
 
 
 @pytest.mark.standard_promotion
