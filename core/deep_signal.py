@@ -65,6 +65,16 @@ class Settings:
         if not set(self.train_schemes) <= set(SCHEMES):
             raise ValueError(f"unknown training scheme in {self.train_schemes}")
 
+    def for_training(self) -> "Settings":
+        """Only what the training race depends on (the rest at defaults): its cache key."""
+        return Settings(
+            activation=self.activation,
+            gain=self.gain,
+            batch_norm=self.batch_norm,
+            seed=self.seed,
+            train_schemes=self.train_schemes,
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class SignalResult:
@@ -99,6 +109,20 @@ class SignalResult:
     first_layer_std: float
     first_layer_expected: float
     notes: tuple[str, ...]
+
+
+def layer_table(result: SignalResult) -> dict[str, np.ndarray]:
+    """The per-layer numbers as CSV columns (theory NaN where none applies)."""
+    none = np.full(len(result.layers), np.nan)
+    return {
+        "layer": result.layers,
+        "z_std": result.z_std,
+        "z_std_theory": none if result.z_theory is None else result.z_theory,
+        "grad_norm": result.grad_norm,
+        "grad_norm_theory": none if result.grad_theory is None else result.grad_theory,
+        "flat_share": result.flat_share,
+        "dead_units": result.dead_units,
+    }
 
 
 @functools.partial(jax.jit, static_argnames="family")
@@ -513,6 +537,13 @@ def compare_training(settings: Settings) -> TrainingResult:
             for s, name in enumerate(chosen)
         },
     )
+
+
+def loss_table(result: TrainingResult) -> dict[str, np.ndarray]:
+    """Mean training loss over seeds per step, one column per scheme (NaN once diverged)."""
+    mean = result.losses.mean(axis=1)
+    columns = {"step": np.arange(1, mean.shape[1] + 1)}
+    return columns | {f"{name}_mean_loss": mean[i] for i, name in enumerate(result.schemes)}
 
 
 def weights_msgpack(result: TrainingResult) -> bytes:
