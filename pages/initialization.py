@@ -98,7 +98,8 @@ for i, (name, fig) in enumerate(figures.items()):
         columns = st.columns(2)
     with columns[i % 2]:
         show.figure(fig, name)
-st.latex(rf"\text{{{scheme.label}}}:\ {scheme.formula}")
+st.markdown(f"**{scheme.label}** (`{scheme.name}`) draws")
+st.latex(scheme.formula)
 flat = plots.flat_units(layers, result.flat_share, result.dead_units, result.flat_label)
 show.figure(flat, "init_dead")
 show.csv_download("Per-layer numbers (CSV)", layer_table(result), "initialization_layers.csv")
