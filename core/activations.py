@@ -31,7 +31,7 @@ class Activation:
       np_grad: float64 NumPy φ′(z).
       flat: JAX (z, a) -> bool, True where the unit is dead or saturated.
       flat_label: what `flat` counts, in words, e.g. "dead (relu input ≤ 0)".
-      value_range: the bounded range of φ (tanh, sigmoid), or None when unbounded.
+      value_range: the range of φ, ±inf where unbounded (relu: (0, inf)); None for (−inf, inf).
     """
 
     name: str
@@ -113,6 +113,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z: (z > 0).astype(np.float64),
             lambda z, a: z <= 0,
             "dead (relu input ≤ 0)",
+            (0.0, np.inf),
         ),
         Activation(
             "leaky_relu",

@@ -206,18 +206,18 @@ def _scaled(v: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Array, jax
     return peak, u, jnp.sum(weights, axis=(1, 2))
 
 
-def _histograms(v: jax.Array, weights: jax.Array, lo: jax.Array, hi: jax.Array) -> jax.Array:
-    """(L, BINS) share of each layer's weighted values per bin of [lo, hi].
+def _histograms(v, weights, lo, hi, bins: int = BINS) -> jax.Array:
+    """(L, bins) share of each layer's weighted values per bin of [lo, hi].
 
     Values outside the range count in the edge bins, non-finite ones nowhere.
     """
     finite = jnp.isfinite(v)
-    position = (jnp.where(finite, v, 0.0) - lo) / (hi - lo) * BINS
-    index = jnp.clip(jnp.floor(position), 0, BINS - 1).astype(jnp.int32)
-    index = index + BINS * jnp.arange(v.shape[0], dtype=jnp.int32)[:, None, None]
+    position = (jnp.where(finite, v, 0.0) - lo) / (hi - lo) * bins
+    index = jnp.clip(jnp.floor(position), 0, bins - 1).astype(jnp.int32)
+    index = index + bins * jnp.arange(v.shape[0], dtype=jnp.int32)[:, None, None]
     w = weights * finite.astype(jnp.float32)
-    counts = jnp.zeros(v.shape[0] * BINS, jnp.float32).at[index.ravel()].add(w.ravel())
-    counts = counts.reshape(v.shape[0], BINS)
+    counts = jnp.zeros(v.shape[0] * bins, jnp.float32).at[index.ravel()].add(w.ravel())
+    counts = counts.reshape(v.shape[0], bins)
     return counts / jnp.maximum(jnp.sum(counts, axis=1, keepdims=True), 1.0)
 
 
@@ -242,17 +242,20 @@ def _propagate(unit, scale, depth, width, use_bn, seed, weight_lo, weight_hi, *,
         "grad_finite": jnp.all(jnp.isfinite(delta), axis=(1, 2)),
         "hist": _histograms(a, weights[:, : a.shape[1]], lo, hi),
         "hist_range": jnp.stack([lo, hi]),
-        "weight_hist": _histograms((unit[0] * scale)[None], block[None], weight_lo, weight_hi)[0],
+        "weight_hist": _histograms(
+            (unit[0] * scale)[None], block[None], weight_lo, weight_hi, WEIGHT_BINS
+        )[0],
     }
 
 
 def _activation_range(act: Activation, a1: jax.Array, mask1: jax.Array) -> tuple:
-    """The histogram range: φ's own for bounded φ, else ±3 × RMS of layer 1's activations."""
-    if act.value_range is not None:
-        return jnp.float32(act.value_range[0]), jnp.float32(act.value_range[1])
+    """The histogram range: φ's own where it is bounded, else ±3 × RMS of layer 1's a."""
+    low, high = act.value_range or (-math.inf, math.inf)
     rms = _masked_rms(a1[None], mask1[None])[0]
     reach = jnp.where(jnp.isfinite(rms) & (rms > 0), 3.0 * rms, 1.0)
-    return -reach, reach
+    lo = jnp.float32(low) if math.isfinite(low) else -reach
+    hi = jnp.float32(high) if math.isfinite(high) else reach
+    return lo, hi
 
 
 def variance_recursion(

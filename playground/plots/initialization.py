@@ -77,8 +77,20 @@ def per_layer_log(
             x=layers, y=theory, name="theory (mean-field recursion)",
             line={"color": color(1), "dash": "dash"},
         )  # fmt: skip
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(type="log", exponentformat="power", range=_log_range(measured, theory))
     return fig
+
+
+def _log_range(*series: np.ndarray | None, min_decades: float = 2.0) -> list[float] | None:
+    """log10 axis range spanning the data and at least `min_decades`, so a wobble by a factor
+    of 2 does not fill the plot the way a 10³⁰ explosion would."""
+    values = np.concatenate([np.ravel(s) for s in series if s is not None])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return None
+    lo, hi = np.log10(values.min()), np.log10(values.max())
+    pad = max(0.0, min_decades - (hi - lo)) / 2 + 0.1
+    return [float(lo - pad), float(hi + pad)]
 
 
 def flat_units(

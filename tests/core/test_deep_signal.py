@@ -197,6 +197,19 @@ def test_per_layer_histograms_are_shares_and_weights_a_density():
     assert result.hist_edges.shape == (result.hist.shape[1] + 1,)
 
 
+@pytest.mark.parametrize("scheme", ["he_normal", "xavier_uniform", "normal", "orthogonal"])
+def test_layer_one_weight_histogram_follows_the_scheme_density(scheme):
+    result = run(scheme=scheme, width=256, depth=1)
+    centers = 0.5 * (result.weight_edges[1:] + result.weight_edges[:-1])
+    width = result.weight_edges[1] - result.weight_edges[0]
+    std = SCHEMES[scheme].moments(256, 256)[1]
+    assert np.sum(centers * result.weight_share) * width == pytest.approx(0.0, abs=0.02 * std)
+    assert np.sqrt(np.sum(centers**2 * result.weight_share) * width) == pytest.approx(std, rel=0.03)
+    pdf = np.interp(centers, result.density_x, result.density_pdf)
+    inside = pdf > 0.3 * pdf.max()
+    np.testing.assert_allclose(result.weight_share[inside], pdf[inside], rtol=0.15)
+
+
 def test_zero_weights_give_exact_zeros_and_say_so():
     result = run(scheme="zeros", depth=5)
     assert np.all(np.isnan(result.z_std)) and result.point_mass == 0.0
