@@ -1,0 +1,132 @@
+"""Figures of the Initialization page: NumPy in, plotly figures out."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.plots.style import add_band, color, new_figure
+
+SHARE_FLOOR = 1e-4  # the heatmap's colour is log10(share), floored here
+
+
+def weights_vs_density(
+    edges: np.ndarray,
+    share: np.ndarray,
+    x: np.ndarray,
+    pdf: np.ndarray | None,
+    point_mass: float | None,
+    scheme_label: str,
+) -> go.Figure:
+    """Histogram (as a density) of sampled weights, with the scheme's density on top."""
+    fig = new_figure(f"Layer-1 weights of {scheme_label} vs its density", "weight", "density")
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    fig.add_bar(
+        x=centers, y=share, width=np.diff(edges), name="sampled weights", marker_color=color(0)
+    )
+    if pdf is not None:
+        fig.add_scatter(x=x, y=pdf, name="density", line={"color": color(1), "width": 2})
+    elif point_mass is not None:
+        fig.add_vline(x=point_mass, line={"color": color(1), "dash": "dash"})
+        text = f"every weight = {point_mass:.3g}"
+        fig.add_annotation(x=point_mass, y=1, yref="paper", text=text, showarrow=False)
+    fig.update_layout(bargap=0)
+    return fig
+
+
+def activation_heatmap(
+    layers: np.ndarray, edges: np.ndarray, hist: np.ndarray, activation: str
+) -> go.Figure:
+    """Per-layer distribution of post-activations: one histogram per row, colour = log share."""
+    fig = new_figure(
+        f"Activation distribution per layer ({activation})", "activation value a_l", "layer"
+    )
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log10(np.maximum(hist, SHARE_FLOOR))
+    z = np.where(np.isfinite(hist), z, np.nan)
+    fig.add_heatmap(
+        x=centers,
+        y=layers,
+        z=z,
+        colorscale="Viridis",
+        zmin=np.log10(SHARE_FLOOR),
+        zmax=0,
+        colorbar={"title": "log₁₀ share"},
+        hovertemplate="a≈%{x:.3g}<br>layer %{y}<br>log₁₀ share %{z:.2f}<extra></extra>",
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def per_layer_log(
+    title: str,
+    y_title: str,
+    layers: np.ndarray,
+    measured: np.ndarray,
+    theory: np.ndarray | None,
+    measured_name: str = "measured",
+) -> go.Figure:
+    """A per-layer quantity on a log axis, with the theoretical recursion dashed."""
+    fig = new_figure(title, "layer", y_title)
+    fig.add_scatter(
+        x=layers, y=measured, name=measured_name, mode="lines+markers", line={"color": color(0)}
+    )
+    if theory is not None:
+        fig.add_scatter(
+            x=layers, y=theory, name="theory (mean-field recursion)",
+            line={"color": color(1), "dash": "dash"},
+        )  # fmt: skip
+    fig.update_yaxes(type="log", exponentformat="power", range=_log_range(measured, theory))
+    return fig
+
+
+def _log_range(*series: np.ndarray | None, min_decades: float = 2.0) -> list[float] | None:
+    """log10 axis range spanning the data and at least `min_decades`, so a wobble by a factor
+    of 2 does not fill the plot the way a 10³⁰ explosion would."""
+    values = np.concatenate([np.ravel(s) for s in series if s is not None])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return None
+    lo, hi = np.log10(values.min()), np.log10(values.max())
+    pad = max(0.0, min_decades - (hi - lo)) / 2 + 0.1
+    return [float(lo - pad), float(hi + pad)]
+
+
+def flat_units(
+    layers: np.ndarray, share: np.ndarray, dead: np.ndarray, flat_label: str
+) -> go.Figure:
+    """Share of dead/saturated unit-examples, and of units flat for the whole batch."""
+    fig = new_figure(f"Dead / saturated units per layer: {flat_label}", "layer", "share")
+    fig.add_scatter(x=layers, y=share, name="unit × example", line={"color": color(0)})
+    fig.add_scatter(x=layers, y=dead, name="unit, on every example", line={"color": color(3)})
+    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%")
+    return fig
+
+
+def training_curves(
+    labels: Sequence[str], losses: np.ndarray, diverged_at: np.ndarray
+) -> go.Figure:
+    """Mean ± std over seeds of the training loss per scheme; diverged runs are cut and named.
+
+    Args:
+      labels: one name per scheme.
+      losses: (schemes, seeds, steps), NaN from a run's first non-finite step on.
+      diverged_at: (schemes,) 1-based first non-finite step of any seed, 0 if none.
+    """
+    fig = new_figure(
+        f"Training loss on 8×8 digits (mean ± std over {losses.shape[1]} seeds)",
+        "step",
+        "cross-entropy",
+    )
+    for i, label in enumerate(labels):
+        stop = diverged_at[i] - 1 if diverged_at[i] else losses.shape[2]
+        name = f"{label} (diverged at step {diverged_at[i]})" if diverged_at[i] else label
+        steps = np.arange(1, stop + 1)
+        if stop == 0:
+            fig.add_scatter(x=[1], y=[None], name=name, line={"color": color(i)})
+            continue
+        mean, spread = losses[i, :, :stop].mean(axis=0), losses[i, :, :stop].std(axis=0)
+        add_band(fig, steps, mean, np.minimum(spread, 0.9 * mean), name, color(i))
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
