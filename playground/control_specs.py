@@ -167,8 +167,13 @@ def log_stops(low_exp: float, high_exp: float, per_decade: int = 4) -> tuple[flo
 
 
 def _parse_number(raw: str) -> float | None:
+    # Parse the whole text as Streamlit's own URL binding does (float()); a prefix that parses
+    # is not enough, or the widget would silently fall back to its default without a note.
+    text = raw.strip()
+    if len(text) > 64:
+        return None
     try:
-        number = float(raw.strip()[:64])
+        number = float(text)
     except ValueError:
         return None
     return number if math.isfinite(number) else None
