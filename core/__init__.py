@@ -1,1 +1,4 @@
-"""Pure JAX/Flax/Optax maths and data for the playground. Never imports streamlit, plotly or pandas."""
+"""Pure JAX/Flax/Optax maths and data for the playground.
+
+Never imports streamlit, plotly or pandas.
+"""

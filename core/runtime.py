@@ -16,7 +16,9 @@ def default_cache_dir() -> Path:
     return Path(base) / "dl-playground" / "jax"
 
 
-def enable_compilation_cache(directory: Path | None = None) -> Path:
+def enable_compilation_cache(
+    directory: Path | None = None, min_compile_seconds: float = 0.05
+) -> Path:
     """Turns on JAX's persistent compilation cache so a restarted server skips recompiling.
 
     Returns the directory used. Small programs are cached too: on a 2-core machine even a
@@ -25,13 +27,13 @@ def enable_compilation_cache(directory: Path | None = None) -> Path:
     directory = Path(directory or default_cache_dir())
     directory.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(directory))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.05)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", min_compile_seconds)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return directory
 
 
 def device_summary() -> dict[str, object]:
-    """The backend JAX runs on and its devices, e.g. {"backend": "cpu", "devices": ["TFRT_CPU_0"]}."""
+    """The backend JAX runs on and its devices, e.g. {"backend": "cpu", "devices": [...]}."""
     return {
         "backend": jax.default_backend(),
         "devices": [f"{d.platform}:{d.id} ({d.device_kind})" for d in jax.devices()],

@@ -19,8 +19,16 @@ for page in present_pages():
 
 st.header("Start here")
 START_HERE = (
-    ("A line vs a 7-parameter polynomial on the lesson's five points", "overfitting", "fit.preset=lesson"),
-    ("Degree 15 on 20 noisy points: overfitting you can see", "overfitting", "fit.degree=15&fit.n_train=20"),
+    (
+        "A line vs a 7-parameter polynomial on the lesson's five points",
+        "overfitting",
+        "fit.preset=lesson",
+    ),
+    (
+        "Degree 15 on 20 noisy points: overfitting you can see",
+        "overfitting",
+        "fit.degree=15&fit.n_train=20",
+    ),
 )
 for text, url_path, query in START_HERE:
     st.markdown(f"- [{text}](/{url_path}?{query})")

@@ -6,11 +6,11 @@ from pathlib import Path
 # `streamlit run playground/app.py` puts only playground/ on sys.path; core/ lives beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import streamlit as st  # noqa: E402
+import streamlit as st
 
-from core.runtime import enable_compilation_cache  # noqa: E402
-from playground.registry import HOME, present_pages  # noqa: E402
-from playground.sidebar import device_panel  # noqa: E402
+from core.runtime import enable_compilation_cache
+from playground.registry import HOME, present_pages
+from playground.sidebar import device_panel
 
 
 @st.cache_resource
@@ -21,7 +21,9 @@ def _compilation_cache() -> str:
 def main() -> None:
     st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
     _compilation_cache()
-    pages = [st.Page(HOME.path, title=HOME.title, icon=HOME.icon, url_path=HOME.url_path, default=True)]
+    pages = [
+        st.Page(HOME.path, title=HOME.title, icon=HOME.icon, url_path=HOME.url_path, default=True)
+    ]
     pages += [
         st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in present_pages()
     ]

@@ -32,10 +32,7 @@ class Slider:
         if number is None:
             return self.default, f"'{_short(raw)}' is not a number"
         clamped = min(max(number, self.min), self.max)
-        if self.integer:
-            clamped = round(clamped)
-        else:
-            clamped = float(clamped)
+        clamped = round(clamped) if self.integer else float(clamped)
         if clamped != number:
             return clamped, f"{_short(raw)} is outside {self.min:g}–{self.max:g}"
         return clamped, None
@@ -58,10 +55,8 @@ class LogSlider:
         number = _parse_number(raw)
         if number is None:
             return self.default, f"'{_short(raw)}' is not a number"
-        if number <= 0:
-            return self.values[0], f"{_short(raw)} is not positive"
-        nearest = min(self.values, key=lambda v: abs(math.log(v) - math.log(number)))
-        if self.fmt(nearest) != raw:
+        nearest = min(self.values, key=lambda v: _log_gap(v, number))
+        if self.fmt(nearest) != raw and float(self.fmt(nearest)) != number:
             return nearest, f"{_short(raw)} is not one of the slider's stops"
         return nearest, None
 
@@ -161,9 +156,20 @@ def validate(spec: ControlSpec, raw: Sequence[str]) -> tuple[Any, str | None]:
 def log_stops(low_exp: float, high_exp: float, per_decade: int = 4) -> tuple[float, ...]:
     """Log-spaced slider stops 10**low_exp … 10**high_exp, rounded to 3 significant digits."""
     count = round((high_exp - low_exp) * per_decade) + 1
-    return tuple(
-        float(f"{10 ** (low_exp + i / per_decade):.3g}") for i in range(count)
-    )
+    return tuple(float(f"{10 ** (low_exp + i / per_decade):.3g}") for i in range(count))
+
+
+def one_two_five(low_exp: int, high_exp: int) -> tuple[float, ...]:
+    """Stops 1, 2, 5 per decade from 10**low_exp to 10**high_exp: 0.001, 0.002, 0.005, 0.01…"""
+    stops = [m * 10.0**e for e in range(low_exp, high_exp) for m in (1, 2, 5)]
+    return tuple(float(f"{v:.3g}") for v in [*stops, 10.0**high_exp])
+
+
+def _log_gap(stop: float, number: float) -> float:
+    """Distance on a log axis; zero (a stop meaning "off") is nearest to every non-positive."""
+    if stop <= 0 or number <= 0:
+        return 0.0 if stop <= 0 and number <= 0 else math.inf
+    return abs(math.log(stop) - math.log(number))
 
 
 def _parse_number(raw: str) -> float | None:

@@ -28,7 +28,7 @@ def csv_text(columns: Mapping[str, Sequence | np.ndarray]) -> str:
     arrays = [np.asarray(columns[n]).ravel() for n in names]
     lengths = {len(a) for a in arrays}
     if len(lengths) > 1:
-        raise ValueError(f"columns differ in length: {dict(zip(names, map(len, arrays)))}")
+        raise ValueError(f"columns differ in length: {sorted(lengths)}")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(names)

@@ -1,9 +1,11 @@
 """Shared test harness: a page runner under AppTest, figure access, and the compile counter."""
 
+import base64
 import functools
 import json
 from collections.abc import Mapping
 
+import numpy as np
 import pytest
 from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
@@ -40,8 +42,27 @@ def run_app(query: Mapping[str, str] | None = None) -> AppTest:
 
 
 def figures(at: AppTest) -> list[dict]:
-    """Every plotly figure on the page as its JSON spec ({"data": [...], "layout": {...}})."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Every plotly figure on the page as its JSON spec ({"data": [...], "layout": {...}}).
+
+    Plotly ships NumPy arrays as base64 typed arrays ({"dtype": "f4", "bdata": ...}); they are
+    decoded here into plain lists so that tests can compare numbers.
+    """
+    return [decode_typed_arrays(json.loads(chart.proto.spec)) for chart in at.get("plotly_chart")]
+
+
+def decode_typed_arrays(node):
+    """Replaces every plotly typed array in a figure's JSON by a list of numbers."""
+    if isinstance(node, dict):
+        if "bdata" in node and "dtype" in node:
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.dtype(node["dtype"]))
+            if "shape" in node:
+                shape = [int(n) for n in str(node["shape"]).split(",")]
+                values = values.reshape(shape)
+            return values.tolist()
+        return {key: decode_typed_arrays(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [decode_typed_arrays(item) for item in node]
+    return node
 
 
 def figure_by_title(at: AppTest, fragment: str) -> dict:

@@ -13,7 +13,9 @@ def test_core_sources_import_no_ui_library():
     for path in core.__path__:
         for file in Path(path).rglob("*.py"):
             text = file.read_text()
-            assert not re.search(r"^\s*(import|from)\s+(streamlit|plotly|pandas)\b", text, re.M), file
+            assert not re.search(r"^\s*(import|from)\s+(streamlit|plotly|pandas)\b", text, re.M), (
+                file
+            )
 
 
 def test_core_alone_does_not_load_streamlit():

@@ -20,8 +20,9 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
     layout=go.Layout(
         colorway=COLORS,
         font={"size": 13},
-        margin={"l": 50, "r": 20, "t": 50, "b": 45},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        # Legend under the plot: above it, it collides with the title on narrow columns.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
         hovermode="closest",
         xaxis={"showgrid": True, "zeroline": False},
         yaxis={"showgrid": True, "zeroline": False},

@@ -1,5 +1,6 @@
 """Validation of values arriving through shared links: clamp, default, and always say so."""
 
+import itertools
 import math
 
 import pytest
@@ -14,12 +15,14 @@ from playground.control_specs import (
     Text,
     Toggle,
     log_stops,
+    one_two_five,
     validate,
 )
 
 DEGREE = Slider("degree", "Degree", 0, 20, 3, integer=True)
 SIGMA = Slider("noise", "Noise", 0.0, 1.0, 0.2, step=0.01)
 LAMBDA = LogSlider("ridge", "λ", log_stops(-8, 2), 1e-8)
+OFF_OR_LOG = LogSlider("lr", "η", (0.0, *one_two_five(-3, 0)), 0.0)
 FUNCTION = Select("truth", "Truth", ("sine", "cubic"), "sine")
 RATES = MultiSelect("rates", "Rates", ("0", "0.2", "0.5"), ("0", "0.5"))
 FLAG = Toggle("bn", "Batch norm", False)
@@ -42,6 +45,10 @@ EXPR = Text("expr", "f(x, y)", "x^2+y^2", max_chars=16)
         (LAMBDA, ["0.001"], 1e-3, False),
         (LAMBDA, ["0.0011"], 1e-3, True),
         (LAMBDA, ["-3"], 1e-8, True),
+        (OFF_OR_LOG, ["0"], 0.0, False),
+        (OFF_OR_LOG, ["-1"], 0.0, True),
+        (OFF_OR_LOG, ["0.02"], 0.02, False),
+        (OFF_OR_LOG, ["0.03"], 0.02, True),
         (FUNCTION, ["cubic"], "cubic", False),
         (FUNCTION, ["<script>"], "sine", True),
         (RATES, ["0.2", "0.5"], ("0.2", "0.5"), False),
@@ -78,4 +85,8 @@ def test_log_stops_span_the_decades():
     assert stops[0] == pytest.approx(1e-3)
     assert stops[-1] == pytest.approx(1.0)
     assert len(stops) == 13
-    assert all(a < b for a, b in zip(stops, stops[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(stops))
+
+
+def test_one_two_five_stops():
+    assert one_two_five(-2, 0) == (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)

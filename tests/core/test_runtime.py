@@ -1,0 +1,28 @@
+"""The persistent compilation cache and the device description."""
+
+import subprocess
+import sys
+
+from core.runtime import device_summary
+
+
+def test_device_summary_names_backend_and_devices():
+    info = device_summary()
+    assert info["backend"] in ("cpu", "gpu", "tpu", "cuda", "rocm")
+    assert len(info["devices"]) >= 1
+
+
+def test_compilation_cache_writes_compiled_programs_to_disk(tmp_path):
+    # In a subprocess: the cache setting is process-wide and must not leak into other tests.
+    code = (
+        "import sys, jax, jax.numpy as jnp\n"
+        "from core.runtime import enable_compilation_cache\n"
+        "d = enable_compilation_cache(sys.argv[1], min_compile_seconds=0.0)\n"
+        "jax.jit(lambda x: jnp.sin(x) @ x.T)(jnp.ones((64, 64))).block_until_ready()\n"
+        "print(jax.config.jax_compilation_cache_dir)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str(tmp_path)
+    assert any(tmp_path.iterdir()), "no compiled program was written to the cache"
