@@ -50,12 +50,16 @@ def render_controls(
 
 
 def _replace_bad_link_value(spec: ControlSpec, key: str) -> str | None:
-    """Seeds session state with the corrected value when the URL's value is unusable."""
+    """Seeds session state with the link's value as `validate` reads it; a note if replaced.
+
+    Seeding even an accepted value keeps `validate` the only parser of links: Streamlit's own
+    binding reads some values differently (a select slider matches only the exact label, so
+    `fit.learning_rate=+5` would silently fall back to the default).
+    """
     if key in st.session_state or key not in st.query_params:
         return None
     value, note = validate(spec, st.query_params.get_all(key))
-    if note:
-        st.session_state[key] = list(value) if isinstance(spec, MultiSelect) else value
+    st.session_state[key] = list(value) if isinstance(spec, MultiSelect) else value
     return note
 
 
