@@ -35,7 +35,6 @@ CASES = {
         prefix="fit",
         slider="fit.degree",
         link="fit.degree=9&fit.n_train=30&fit.noise=0.3&fit.seed=3",
-        guessed=True,
     ),
     "initialization": PageCase(
         "initialization",
