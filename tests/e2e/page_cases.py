@@ -21,6 +21,12 @@ class PageCase:
     slider: str | None = None  # a numeric slider to move by keyboard
     link: str = ""  # a shared link's query string (valid values: no replacement note)
     guessed: bool = False
+    # bench/latency.py: a slider whose every step is a new computation (default: `slider`)
+    latency_slider: str | None = None
+
+    @property
+    def bench_slider(self) -> str | None:
+        return self.latency_slider or self.slider
 
     @property
     def path(self) -> str:
@@ -35,32 +41,36 @@ CASES = {
         prefix="fit",
         slider="fit.degree",
         link="fit.degree=9&fit.n_train=30&fit.noise=0.3&fit.seed=3",
+        latency_slider="fit.seed",
     ),
     "initialization": PageCase(
         "initialization",
         prefix="init",
         slider="init.depth",
+        latency_slider="init.seed",
         link="init.depth=30&init.seed=2",
         guessed=True,
     ),
+    # Keys read from the optimizers and dropout branches before they were merged.
     "optimizers": PageCase(
         "optimizers",
         prefix="opt",
         slider="opt.steps",
-        link="opt.steps=80&opt.seed=2",
-        guessed=True,
+        latency_slider="opt.start_x",  # its seed only matters with gradient noise on
+        link="opt.steps=80&opt.start_x=-2&opt.learning_rate=0.01",
     ),
     "dropout": PageCase(
         "dropout",
         prefix="drop",
         slider="drop.epochs",
+        latency_slider="drop.seed",
         link="drop.epochs=20&drop.seed=2",
-        guessed=True,
     ),
     "transfer": PageCase(
         "transfer",
         prefix="tl",
         slider="tl.shots",
+        latency_slider="tl.seed",
         link="tl.shots=5&tl.seed=2",
         guessed=True,
     ),

@@ -33,7 +33,8 @@ class Run:
     widgets: dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> element proto
     figures: dict[str, dict] = dataclasses.field(default_factory=dict)  # key -> plotly spec
     texts: list[str] = dataclasses.field(default_factory=list)  # text, markdown, alerts
-    errors: list[str] = dataclasses.field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)  # exceptions, timeouts, 404s
+    error_notes: list[str] = dataclasses.field(default_factory=list)  # st.error boxes
 
     @property
     def ok(self) -> bool:
@@ -138,7 +139,7 @@ class StreamClient:
         elif kind == "alert":
             run.texts.append(body.body)
             if body.format == body.ERROR:
-                run.errors.append(body.body)
+                run.error_notes.append(body.body)
         elif kind in ("text", "markdown"):
             run.texts.append(body.body)
         key = widget_key(getattr(body, "id", "") or "")
