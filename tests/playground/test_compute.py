@@ -3,6 +3,9 @@
 import threading
 import time
 
+import jax
+import jax.numpy as jnp
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -111,3 +114,30 @@ def test_page_waits_for_a_slot_then_draws_without_leftover_notice(quick_waits, o
     at.run()  # a cache hit: the notice was not recorded for replay
     assert [t.value for t in at.text] == ["result=44"]
     assert not at.info
+
+
+@jax.jit
+def _batched_lstsq(a: jax.Array) -> jax.Array:
+    """A vmapped least-squares solve: XLA:CPU runs it as one batched LAPACK call."""
+    return jax.vmap(lambda m: jnp.linalg.lstsq(m, m[:, 0])[0])(jnp.stack([a] * 64))
+
+
+def test_learners_computing_batched_linear_algebra_at_once_never_deadlock():
+    """With as many batched LAPACK calls at once as XLA's CPU pool has threads, jaxlib 0.10.2
+    deadlocks for good; the limit keeps them fewer. Three learners, ten solves each."""
+    a = jnp.ones((200, 21), jnp.float32) + jnp.arange(21, dtype=jnp.float32)
+    np.asarray(_batched_lstsq(a))  # compiled before the race
+    done = []
+
+    def learner(i: int) -> None:
+        for k in range(10):
+            with compute.heavy_work():
+                np.asarray(_batched_lstsq(a + jnp.float32(k * i)))
+        done.append(i)
+
+    threads = [threading.Thread(target=learner, args=(i,), daemon=True) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(done) == [0, 1, 2], "computations deadlocked"
