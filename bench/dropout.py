@@ -1,0 +1,175 @@
+"""Dropout page: the default sweep (4 rates × 3 seeds × 100 epochs on digits) against PyTorch.
+
+Run: `python -m bench.dropout` (the PyTorch baseline needs the bench extra: `pip install
+torch==2.13.0`; without it only the JAX rows are printed). Both sides do the same work per
+epoch: shuffled minibatches of 32 with dropout and Adam, then the training and validation sets
+evaluated with dropout off. PyTorch trains the 12 networks one after another, eagerly, as a
+learner's notebook would; JAX trains them together in one vmapped, jitted scan.
+"""
+
+import dataclasses
+import os
+import time
+
+import numpy as np
+
+from bench.timing import HEADER, row
+from core import datasets
+from core.compile_counter import count_compiles
+from core.dropout_training import Settings, explore, train_in_chunks
+from core.runtime import device_summary
+
+BASE = Settings()  # the page's defaults: the reference case
+REPEATS = 5
+# Slider moves as a learner makes them: new values every call, so nothing is cached.
+MOVES = [{"lr": lr, "seed": s} for s, lr in enumerate((1e-3, 5.62e-4, 1.78e-3, 1e-3, 3.16e-4))]
+
+
+def jax_sweeps(settings: Settings, repeats: int = REPEATS) -> np.ndarray:
+    seconds = []
+    for move in MOVES[:repeats]:
+        start = time.perf_counter()
+        explore(dataclasses.replace(settings, **move))
+        seconds.append(time.perf_counter() - start)
+    return np.asarray(seconds)
+
+
+def jax_one_by_one(settings: Settings) -> float:
+    """The same 12 runs, one network per call (no vmap): what batching the runs buys."""
+    start = time.perf_counter()
+    for rate in settings.rates:
+        for seed in range(settings.seeds):
+            explore(dataclasses.replace(settings, rates=(rate,), seeds=1, seed=seed))
+    return time.perf_counter() - start
+
+
+def torch_sweep(settings: Settings, seed: int) -> float:
+    """The same sweep in PyTorch eager on CPU: same data, network, optimizer and evaluation."""
+    import torch
+
+    n_train, n_val, _ = datasets.split_sizes(settings.dataset, settings.n_train, settings.val_share)
+    data = datasets.make_dataset(
+        settings.dataset, seed, n_train, n_val, settings.noise, settings.label_noise
+    )
+    x_train = torch.tensor(np.asarray(data.x_train)[:n_train])
+    y_train = torch.tensor(np.asarray(data.y_train)[:n_train]).long()
+    x_val = torch.tensor(np.asarray(data.x_val)[:n_val])
+    y_val = torch.tensor(np.asarray(data.y_val)[:n_val]).long()
+    info = datasets.DATASETS[settings.dataset]
+    torch.manual_seed(seed)
+    start = time.perf_counter()
+    for rate in settings.rates:
+        for _ in range(settings.seeds):
+            layers, width = [], info.in_features
+            for _ in range(settings.layers):
+                layers += [torch.nn.Linear(width, settings.width), torch.nn.ReLU()]
+                layers += [torch.nn.Dropout(rate)]
+                width = settings.width
+            model = torch.nn.Sequential(*layers, torch.nn.Linear(width, info.n_classes))
+            optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
+            for _ in range(settings.epochs):
+                model.train()
+                order = torch.randperm(n_train)
+                for first in range(0, n_train, settings.batch_size):
+                    rows = order[first : first + settings.batch_size]
+                    loss = torch.nn.functional.cross_entropy(model(x_train[rows]), y_train[rows])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in ((x_train, y_train), (x_val, y_val)):
+                        logits = model(x)
+                        torch.nn.functional.cross_entropy(logits, y)
+                        (logits.argmax(dim=1) == y).float().mean()
+    return time.perf_counter() - start
+
+
+def throughput(settings: Settings, seconds: float) -> float:
+    """Training examples × networks per second."""
+    models = len(settings.rates) * settings.seeds
+    return settings.n_train * settings.epochs * models / seconds
+
+
+def main() -> None:
+    print(f"device: {device_summary()}; {os.cpu_count()} CPUs")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
+    s = BASE
+    print(
+        f"sweep: {s.dataset}, {s.n_train} training examples ({s.label_noise:.0%} wrong labels), "
+        f"{len(s.rates)} rates × {s.seeds} seeds × {s.epochs} epochs, {s.layers} × {s.width} "
+        f"{s.activation}, {s.optimizer}, batch {s.batch_size}"
+    )
+    start = time.perf_counter()
+    with count_compiles() as first:
+        explore(BASE)
+    first_seconds = time.perf_counter() - start
+    with count_compiles() as compiles:
+        sweeps = jax_sweeps(BASE)
+    chunk_start = time.perf_counter()
+    with count_compiles() as chunk_compiles:
+        gaps = [time.perf_counter() - chunk_start]
+        for _ in train_in_chunks(dataclasses.replace(BASE, seed=99)):
+            gaps.append(time.perf_counter() - chunk_start)
+    chunks = np.diff(np.asarray(gaps))
+    explore(dataclasses.replace(BASE, rates=(0.0,), seeds=1))  # compile the one-network program
+    with count_compiles() as loop_compiles:
+        one_by_one = np.asarray([jax_one_by_one(BASE)])
+
+    rows = [
+        row("JAX, first sweep (compiles)", np.asarray([first_seconds]), first.count),
+        row("JAX, one sweep per slider move", sweeps, compiles.count, _rate(BASE, sweeps)),
+        row("JAX, one chunk of 10 epochs (progress step)", chunks, chunk_compiles.count),
+        row("JAX, same 12 runs one network per call (no vmap)", one_by_one, loop_compiles.count,
+            _rate(BASE, one_by_one)),
+    ]  # fmt: skip
+    torch_default = torch_baselines(BASE, threads=(1, 2))
+    rows += [r for r, _ in torch_default]
+    # The same sweep with 2 × 64 units: less arithmetic per step, so per-call overhead dominates.
+    narrow = dataclasses.replace(BASE, width=64)
+    explore(narrow)
+    with count_compiles() as narrow_compiles:
+        narrow_sweeps = jax_sweeps(narrow)
+    rows.append(row("JAX, same sweep with 2 × 64 units", narrow_sweeps, narrow_compiles.count,
+                    _rate(narrow, narrow_sweeps)))  # fmt: skip
+    torch_narrow = torch_baselines(narrow, threads=(1,), label="2 × 64 units")
+    rows += [r for r, _ in torch_narrow]
+    print(HEADER)
+    print("\n".join(rows))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    for name, jax_seconds, torch_rows in (
+        ("2 × 256 (default)", sweeps, torch_default),
+        ("2 × 64", narrow_sweeps, torch_narrow),
+    ):
+        if torch_rows:
+            best = min(seconds for _, seconds in torch_rows)
+            print(
+                f"{name}: JAX throughput / best PyTorch eager: {best / np.median(jax_seconds):.1f}×"
+            )
+
+
+def _rate(settings: Settings, seconds: np.ndarray) -> str:
+    return f"{throughput(settings, float(np.median(seconds))):,.0f} examples·models/s"
+
+
+def torch_baselines(
+    settings: Settings, threads: tuple[int, ...], label: str = "same sweep"
+) -> list[tuple[str, float]]:
+    """(table row, median seconds) per intra-op thread count; [] without torch installed."""
+    try:
+        import torch
+    except ImportError:
+        return []
+    out = []
+    for count in threads:
+        torch.set_num_threads(count)
+        seconds = np.asarray(
+            [torch_sweep(settings, seed) for seed in range(2 if count == 1 else 1)]
+        )
+        name = f"PyTorch {torch.__version__} eager, {label}, {count} thread(s)"
+        out.append((row(name, seconds, "–", _rate(settings, seconds)), float(np.median(seconds))))
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Figures of the optimizer page: NumPy results in, plotly figures out (no JAX here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.plots.style import color, new_figure
+
+if TYPE_CHECKING:  # the result types only; plotting never runs core code
+    from core.optimizers import CurvatureReport, Exploration, Run, Sweep
+
+LOG_FLOOR = 1e-12
+
+
+def run_color(run: Run) -> str:
+    """Each optimizer keeps its colour whichever others are shown."""
+    return color(run.index)
+
+
+def run_name(run: Run) -> str:
+    if run.diverged_at is None:
+        return run.label
+    return f"{run.label} — diverged at step {run.diverged_at}"
+
+
+def gap_to_floor(values: np.ndarray, floor: float) -> np.ndarray:
+    """L − L*, kept positive for a log axis."""
+    return np.maximum(np.asarray(values, np.float64) - floor, LOG_FLOOR)
+
+
+def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
+    """Contour of log₁₀(L − L*) (so equally spaced contours are log-spaced levels), every run's
+    path, start and known minima, each run's position at `at_step`, and Hessian eigenvectors."""
+    (x0, x1), (y0, y1) = result.domain
+    fig = new_figure(
+        f"Trajectories on the {result.surface} surface — dots at step {at_step}", "x", "y"
+    )
+    gap = gap_to_floor(result.grid_loss, result.floor)
+    fig.add_contour(
+        x=result.grid_x,
+        y=result.grid_y,
+        z=np.log10(gap + 1e-6 * gap.max()),
+        ncontours=30,
+        colorscale="Viridis",
+        opacity=0.75,
+        colorbar={"title": {"text": "log₁₀(L − L*)"}},
+        name="log₁₀(L − L*)",
+        hoverinfo="skip",
+    )
+    for run in result.runs:
+        k = int(min(at_step, len(run.path) - 1))
+        fig.add_scatter(
+            x=run.path[:, 0],
+            y=run.path[:, 1],
+            mode="lines",
+            name=run_name(run),
+            legendgroup=run.name,
+            line={"color": run_color(run), "width": 2},
+        )
+        fig.add_scatter(
+            x=[run.path[k, 0]],
+            y=[run.path[k, 1]],
+            mode="markers",
+            name=f"{run.label} at step {k}",
+            legendgroup=run.name,
+            showlegend=False,
+            marker={"color": run_color(run), "size": 12, "line": {"color": "white", "width": 2}},
+        )
+    fig.add_scatter(
+        x=[result.start[0]],
+        y=[result.start[1]],
+        mode="markers",
+        name="start",
+        marker={"symbol": "circle-open", "size": 14, "color": "black", "line": {"width": 3}},
+    )
+    if len(result.minima):
+        fig.add_scatter(
+            x=result.minima[:, 0],
+            y=result.minima[:, 1],
+            mode="markers",
+            name="known minima",
+            marker={"symbol": "star", "size": 14, "color": "white", "line": {"color": "black"}},
+        )
+    for report in result.curvature:
+        _add_eigenvectors(fig, report, 0.08 * min(x1 - x0, y1 - y0))
+    fig.update_xaxes(range=[x0, x1])
+    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
+    fig.update_layout(height=600)
+    return fig
+
+
+def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float) -> None:
+    """Arrows along the Hessian's eigenvectors, the steeper one longer."""
+    scale = np.abs(report.eigenvalues) / max(np.abs(report.eigenvalues).max(), 1e-12)
+    for i in range(2):
+        tip = report.point + length * (0.4 + 0.6 * scale[i]) * report.eigenvectors[:, i]
+        fig.add_annotation(
+            x=float(tip[0]),
+            y=float(tip[1]),
+            ax=float(report.point[0]),
+            ay=float(report.point[1]),
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowwidth=2,
+            arrowcolor="crimson",
+            text=f"λ{'₁₂'[i]}={report.eigenvalues[i]:.3g}",
+            font={"color": "crimson", "size": 11},
+        )
+
+
+def plot_loss(result: Exploration, at_step: int) -> go.Figure:
+    """L − L* against step on a log axis; diverged runs end in a labelled ×."""
+    fig = new_figure("Loss against step", "step", "L − L* (log)", yaxis_type="log")
+    for run in result.runs:
+        steps = np.arange(len(run.loss))
+        finite = np.isfinite(run.loss)
+        fig.add_scatter(
+            x=steps[finite],
+            y=gap_to_floor(run.loss[finite], result.floor),
+            mode="lines",
+            name=run_name(run),
+            line={"color": run_color(run)},
+        )
+        if run.diverged_at is not None and finite.any():
+            last = np.flatnonzero(finite)[-1]
+            fig.add_scatter(
+                x=[last],
+                y=gap_to_floor(run.loss[last : last + 1], result.floor),
+                mode="markers+text",
+                text=[f"diverged at step {run.diverged_at}"],
+                textposition="middle right",
+                name=f"{run.label} diverged",
+                showlegend=False,
+                marker={"symbol": "x", "size": 12, "color": run_color(run)},
+            )
+    fig.add_vline(x=at_step, line={"color": "gray", "dash": "dot"})
+    return fig
+
+
+def plot_schedule(result: Exploration) -> go.Figure:
+    """η_t against step, beside the stability limit 2/λmax at the start."""
+    fig = new_figure("Learning rate against step", "step", "learning rate η_t", height=320)
+    fig.add_scatter(
+        x=np.arange(len(result.learning_rates)),
+        y=result.learning_rates,
+        mode="lines",
+        name="η_t",
+        line={"color": color(0)},
+    )
+    limit = result.curvature[0].stable_learning_rate
+    if np.isfinite(limit):
+        fig.add_scatter(
+            x=[0, max(len(result.learning_rates) - 1, 1)],
+            y=[limit, limit],
+            mode="lines",
+            name="2/λmax at the start",
+            line={"color": "crimson", "dash": "dash"},
+        )
+    return fig
+
+
+def plot_curvature(reports: Sequence[CurvatureReport], learning_rate: float) -> go.Figure:
+    """The Hessian at the start and at the found minimum, as a table."""
+    rows = [
+        [r.where for r in reports],
+        [f"({r.point[0]:.3g}, {r.point[1]:.3g})" for r in reports],
+        [f"{r.eigenvalues[0]:.4g}" for r in reports],
+        [f"{r.eigenvalues[1]:.4g}" for r in reports],
+        [f"{r.condition_number:.3g}" for r in reports],
+        [f"{r.stable_learning_rate:.3g}" for r in reports],
+        [_verdict(r, learning_rate) for r in reports],
+    ]
+    header = [
+        "where",
+        "point",
+        "λ₁",
+        "λ₂",
+        "condition number",
+        "2/λmax",
+        f"your η = {learning_rate:g}",
+    ]
+    fig = go.Figure(
+        go.Table(
+            header={"values": header, "fill_color": "#e8eef5", "align": "left"},
+            cells={"values": rows, "align": "left", "height": 28},
+        )
+    )
+    fig.update_layout(title="Hessian: curvature and the stability limit", height=220,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
+    return fig
+
+
+def _verdict(report: CurvatureReport, learning_rate: float) -> str:
+    if report.eigenvalues[0] < 0:
+        return "negative curvature: a saddle or a maximum here"
+    if learning_rate >= report.stable_learning_rate:
+        return "η ≥ 2/λmax: plain gradient descent overshoots here"
+    return "η < 2/λmax: plain gradient descent is stable here"
+
+
+def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> go.Figure:
+    """log₁₀ of the final L − L* over η × the second hyperparameter (blank cells diverged),
+    with the current (η, second) marked."""
+    fig = new_figure(
+        f"{result.label}: final loss after {result.steps} steps, η × {result.field_label}"
+        " (grey: diverged)",
+        "learning rate η (log)",
+        result.field_label,
+    )
+    fig.add_heatmap(
+        x=result.learning_rates,
+        y=result.seconds,
+        z=np.log10(gap_to_floor(result.final_loss, floor)),
+        colorscale="Viridis",
+        colorbar={"title": {"text": "log₁₀(L − L*)"}},
+        name="final loss",
+        hovertemplate="η=%{x:.3g}<br>second=%{y:.3g}<br>log₁₀(L − L*)=%{z:.2f}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=[current[0]],
+        y=[current[1]],
+        mode="markers",
+        name="your setting",
+        marker={"symbol": "x", "size": 14, "color": "cyan", "line": {"width": 2}},
+    )
+    fig.update_xaxes(type="log")
+    fig.update_layout(plot_bgcolor="#bbbbbb", height=480)
+    return fig
+
+
+def trajectory_columns(result: Exploration) -> dict[str, np.ndarray]:
+    """Every run as long-format CSV columns: optimizer, step, x, y, loss, learning rate."""
+    rates = np.append(result.learning_rates, np.nan)
+    parts = [
+        (np.full(len(r.loss), r.name), np.arange(len(r.loss)), r.path, r.loss) for r in result.runs
+    ]
+    return {
+        "optimizer": np.concatenate([p[0] for p in parts]),
+        "step": np.concatenate([p[1] for p in parts]),
+        "x": np.concatenate([p[2][:, 0] for p in parts]),
+        "y": np.concatenate([p[2][:, 1] for p in parts]),
+        "loss": np.concatenate([p[3] for p in parts]),
+        "learning_rate": np.concatenate([rates[p[1]] for p in parts]),
+    }
+
+
+def sweep_columns(result: Sweep) -> dict[str, np.ndarray]:
+    """The heatmap as CSV columns: η, the second hyperparameter, final loss (NaN = diverged)."""
+    lr, second = np.meshgrid(result.learning_rates, result.seconds)
+    return {"learning_rate": lr, result.field: second, "final_loss": result.final_loss}

@@ -1,0 +1,213 @@
+"""The optimizer page under AppTest: defaults, shared links, bad links, divergence, slider moves."""
+
+import json
+
+import numpy as np
+import pytest
+
+from core.optimizers import Settings, explore
+from tests.conftest import (
+    assert_no_exception,
+    figure_by_title,
+    figures,
+    run_page,
+    warnings_text,
+)
+
+PAGE = "optimizers.py"
+FIGURE_COUNT = 5  # trajectories, loss, schedule, Hessian table, heatmap
+
+
+def trace(fig: dict, name: str) -> dict:
+    for t in fig["data"]:
+        if t.get("name") == name:
+            return t
+    raise AssertionError(f"no trace named {name!r}: {[t.get('name') for t in fig['data']]}")
+
+
+def names(fig: dict) -> list[str]:
+    return [t.get("name", "") for t in fig["data"]]
+
+
+def title(fig: dict) -> str:
+    return fig["layout"]["title"]["text"]
+
+
+def test_defaults_draw_every_figure_from_the_core_result():
+    at = run_page(PAGE)
+    assert_no_exception(at)
+    assert not warnings_text(at)
+    assert len(figures(at)) == FIGURE_COUNT
+    expected = explore(Settings())
+    contour = figure_by_title(at, "Trajectories on the quadratic bowl")
+    for run in expected.runs:
+        path = trace(contour, run.label)
+        np.testing.assert_allclose(path["x"], run.path[:, 0], rtol=1e-6)
+        np.testing.assert_allclose(path["y"], run.path[:, 1], rtol=1e-6)
+    assert trace(contour, "start")["x"] == [-1.5]
+    assert trace(contour, "known minima")["x"] == [0.0]
+    loss = figure_by_title(at, "Loss against step")
+    assert all(len(trace(loss, r.label)["x"]) == 301 for r in expected.runs)
+    schedule = figure_by_title(at, "Learning rate")
+    np.testing.assert_allclose(trace(schedule, "η_t")["y"], 0.05)
+    np.testing.assert_allclose(trace(schedule, "2/λmax at the start")["y"], 0.2, rtol=1e-5)
+    heatmap = figure_by_title(at, "final loss after 300 steps")
+    assert np.asarray(heatmap["data"][0]["z"], dtype=float).shape == (64, 64)
+    assert trace(heatmap, "your setting")["x"] == [0.05]
+    assert trace(heatmap, "your setting")["y"] == [0.9]
+    table = figure_by_title(at, "Hessian")["data"][0]["cells"]["values"]
+    assert table[0] == ["start", "found minimum (SGD)"]
+    assert len(at.get("download_button")) == 2
+
+
+def test_shared_link_reproduces_the_view():
+    query = {
+        "opt.surface": "rosenbrock",
+        "opt.learning_rate": "0.002",
+        "opt.optimizers": ["adam", "sgd"],
+        "opt.steps": "500",
+        "opt.start_x": "-1.2",
+        "opt.start_y": "1",
+        "opt.sweep": "adam",
+        "opt.beta1": "0.8",
+        "opt.at_step": "100",
+    }
+    at = run_page(PAGE, query)
+    assert_no_exception(at)
+    assert not warnings_text(at)
+    expected = explore(
+        Settings(
+            surface="rosenbrock",
+            learning_rate=0.002,
+            optimizers=("adam", "sgd"),
+            steps=500,
+            start_x=-1.2,
+            start_y=1.0,
+            beta1=0.8,
+        )
+    )
+    contour = figure_by_title(at, "Trajectories on the Rosenbrock surface — dots at step 100")
+    assert [n for n in names(contour) if n in ("SGD", "Adam", "Momentum")] == ["SGD", "Adam"]
+    for run in expected.runs:
+        np.testing.assert_allclose(trace(contour, run.label)["x"], run.path[:, 0], rtol=1e-6)
+        dot = trace(contour, f"{run.label} at step 100")
+        np.testing.assert_allclose([dot["x"][0], dot["y"][0]], run.path[100], rtol=1e-6)
+    np.testing.assert_allclose(trace(contour, "start")["x"], [-1.2], rtol=1e-6)
+    heatmap = figure_by_title(at, "Adam: final loss after 500 steps, η × Adam β₁")
+    np.testing.assert_allclose(
+        [trace(heatmap, "your setting")["x"][0], trace(heatmap, "your setting")["y"][0]],
+        [0.002, 0.8],
+    )
+    again = figures(run_page(PAGE, query))
+    assert json.dumps(again) == json.dumps(figures(at))  # as text, so NaN (diverged) == NaN
+
+
+def test_garbage_link_values_are_replaced_with_a_note():
+    query = {
+        "opt.learning_rate": "abc",
+        "opt.steps": "999999",
+        "opt.surface": "<script>alert(1)</script>",
+        "opt.optimizers": ["bogus"],
+        "opt.momentum": "nan",
+        "opt.start_x": "1e9",
+        "opt.at_step": "-5",
+        "opt.schedule": "teleport",
+        "opt.expression": "x" * 500,
+        "opt.seed": "1.5e3",
+    }
+    at = run_page(PAGE, query)
+    assert_no_exception(at)
+    notes = warnings_text(at)
+    for key in ("learning_rate", "steps", "surface", "optimizers", "momentum", "start_x",
+                "at_step", "schedule", "expression"):  # fmt: skip
+        assert f"opt.{key}" in notes
+    assert len(figures(at)) == FIGURE_COUNT
+    assert at.slider(key="opt.steps").value == 5000
+    contour = figure_by_title(at, "Trajectories on the quadratic bowl surface — dots at step 0")
+    np.testing.assert_allclose(trace(contour, "start")["x"], [2.0])  # x = 5 moved into [−2, 2]
+    assert any("moved into" in i.value for i in at.info)
+
+
+def test_a_diverging_learning_rate_is_cut_and_labelled():
+    query = {"opt.surface": "rosenbrock", "opt.learning_rate": "0.05",
+             "opt.optimizers": ["sgd", "adam"]}  # fmt: skip
+    at = run_page(PAGE, query)
+    assert_no_exception(at)
+    contour = figure_by_title(at, "Trajectories")
+    diverged = [n for n in names(contour) if n.startswith("SGD — diverged at step ")]
+    assert len(diverged) == 1
+    assert "Adam" in names(contour)
+    sgd = trace(contour, diverged[0])
+    assert np.isfinite(np.asarray(sgd["x"], dtype=float)).all()
+    loss = figure_by_title(at, "Loss against step")
+    labels = [t.get("text", [""])[0] for t in loss["data"] if t.get("text")]
+    assert labels and labels[0].startswith("diverged at step")
+    heatmap = np.asarray(figure_by_title(at, "final loss")["data"][0]["z"], dtype=float)
+    assert np.isnan(heatmap).any() and np.isfinite(heatmap).any()
+
+
+def test_a_broken_expression_is_explained_and_the_page_still_draws():
+    at = run_page(PAGE, {"opt.surface": "custom", "opt.expression": "sin(x) +* (y"})
+    assert_no_exception(at)
+    assert "Custom surface not used" in at.error[0].value
+    assert "^" in at.code[0].value
+    assert len(figures(at)) == FIGURE_COUNT
+    assert figure_by_title(at, "Trajectories on the quadratic bowl")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("log(x) * y", "log(x) is not finite"), ("__import__('os')", "not allowed")],
+)
+def test_unsafe_or_non_finite_expressions_are_refused_with_the_reason(text, message):
+    at = run_page(PAGE, {"opt.surface": "custom", "opt.expression": text})
+    assert_no_exception(at)
+    assert message in at.error[0].value
+    assert len(figures(at)) == FIGURE_COUNT
+
+
+def test_a_custom_expression_is_drawn():
+    at = run_page(PAGE, {"opt.surface": "custom", "opt.expression": "sin(x)*y + 0.1*(x^2+y^2)"})
+    assert_no_exception(at)
+    assert not at.error
+    assert figure_by_title(at, "Trajectories on the sin(x)*y + 0.1*(x^2+y^2) surface")
+
+
+def test_moving_numeric_sliders_compiles_nothing(compile_counter):
+    at = run_page(PAGE)
+    with compile_counter() as compiles:
+        at.select_slider(key="opt.learning_rate").set_value(0.1).run()
+        for key, value in [
+            ("opt.momentum", 0.5),
+            ("opt.beta1", 0.7),
+            ("opt.beta2", 0.99),
+            ("opt.rho", 0.8),
+            ("opt.clip", 1.0),
+            ("opt.noise", 0.3),
+            ("opt.steps", 1200),
+            ("opt.start_x", 0.5),
+            ("opt.start_y", -0.5),
+            ("opt.condition", 30.0),
+            ("opt.rotation", -20.0),
+            ("opt.seed", 3),
+            ("opt.decay_rate", 0.9),
+            ("opt.at_step", 10),
+        ]:
+            at.slider(key=key).set_value(value).run()
+        at.selectbox(key="opt.schedule").set_value("cosine").run()
+    assert compiles.count == 0
+    assert_no_exception(at)
+    schedule = trace(figure_by_title(at, "Learning rate"), "η_t")["y"]
+    assert len(schedule) == 1200 and schedule[0] == pytest.approx(0.1)
+    assert figure_by_title(at, "dots at step 10")
+
+
+def test_try_this_runs_the_lessons_example():
+    at = run_page(PAGE)
+    at.button(key="opt._try0").click().run()
+    assert_no_exception(at)
+    contour = figure_by_title(at, "Trajectories")
+    sgd = trace(contour, "SGD")
+    k = np.arange(1, 41)
+    np.testing.assert_allclose(sgd["x"][1:], 3 * (1 - 0.8**k), atol=1e-5)
+    np.testing.assert_allclose(sgd["y"][1:], -2 * (1 - 0.8**k), atol=1e-5)
