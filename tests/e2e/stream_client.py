@@ -62,6 +62,7 @@ class StreamClient:
         )
         self.ids: dict[str, str] = {}  # widget key -> widget id, learned from the runs
         self.kinds: dict[str, str] = {}  # widget key -> element type ("slider", ...)
+        self.protos: dict[str, Any] = {}  # widget key -> its latest element proto
 
     def close(self) -> None:
         self._stack.close()
@@ -150,12 +151,15 @@ class StreamClient:
         else:
             self.ids[key] = body.id
             self.kinds[key] = kind
+            self.protos[key] = body
             run.widgets[key] = body
 
     def _state(self, key: str, value: Any) -> WidgetState:
         state = WidgetState(id=self.ids[key])
         kind = self.kinds[key]
-        if kind == "slider":  # st.slider and st.select_slider (an index into its options)
+        if kind == "slider" and self.protos[key].options:  # st.select_slider: an index
+            state.string_array_value.data.append(self.protos[key].options[int(value)])
+        elif kind == "slider":
             state.double_array_value.data.append(float(value))
         elif kind == "checkbox":
             state.bool_value = bool(value)
