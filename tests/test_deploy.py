@@ -7,7 +7,7 @@ Dockerfile's commands themselves were run in a clean venv when it was written).
 import fnmatch
 import re
 
-from playground.registry import HOME, PAGES, ROOT
+from playground.registry import HOME, PAGES, ROOT, present_pages
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 IGNORED = [
@@ -66,3 +66,10 @@ def test_build_context_keeps_everything_the_app_needs():
 def test_build_context_leaves_out_tests_and_caches():
     for path in ("tests/conftest.py", ".git/HEAD", "core/__pycache__/x.pyc", ".hypothesis/x"):
         assert _ignored(path), path
+
+
+def test_readme_shows_a_screenshot_of_every_page():
+    """The e2e tests write assets/screenshots/<url_path>.png; the README must show each."""
+    readme = (ROOT / "README.md").read_text()
+    for page in (HOME, *present_pages()):
+        assert f"assets/screenshots/{page.url_path}.png" in readme, page.url_path
