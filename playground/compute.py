@@ -1,29 +1,151 @@
 """Bounds how much heavy computation the server runs at once, across all sessions.
 
 A page's cached compute function does its work inside `heavy_work()`. Cache hits never enter it,
-so only real computations queue; a session that waits too long gets `ServerBusy`, which the page
-shows as "busy, retrying" instead of hanging.
+so only real computations queue. One process-wide semaphore, held outside the caches, admits
+MAX_CONCURRENT computations at a time (2; 1 on a 2-core machine, see _default_limit). A session
+that does not get a slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a
+slider, which cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops
+cleanly: never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the
+give-up is `ServerBusy`.
 """
 
 import contextlib
+import dataclasses
+import os
 import threading
+import time
 from collections.abc import Iterator
 
-MAX_CONCURRENT = 2
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner_utils.script_run_context import (
+    get_script_run_ctx,
+    in_cached_function,
+)
+
+
+def _default_limit() -> int:
+    """Two at a time, but always fewer than the CPU's threads.
+
+    XLA's CPU runtime runs a batched LAPACK call (a vmapped lstsq or SVD) on its intra-op thread
+    pool, one pool thread per call blocked until the batch is done: as many such calls at once
+    as pool threads (one per core) deadlock for good (jaxlib 0.10.2, seen on 2 cores).
+    PLAYGROUND_MAX_CONCURRENT overrides.
+    """
+    if os.environ.get("PLAYGROUND_MAX_CONCURRENT"):
+        return max(1, int(os.environ["PLAYGROUND_MAX_CONCURRENT"]))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(2, (cores or 1) - 1))
+
+
+MAX_CONCURRENT = _default_limit()
+NOTICE_AFTER_SECONDS = 1.0
+RETRY_SECONDS = 0.5
 WAIT_SECONDS = 30.0
+BUSY_TEXT = "The server is busy with other learners' computations: busy, retrying…"
+GAVE_UP_TEXT = (
+    "The server is still busy with other learners' computations. "
+    "Move a slider or reload the page to try again."
+)
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 
 
 class ServerBusy(RuntimeError):
-    """Raised when no computation slot frees up within WAIT_SECONDS."""
+    """Raised when no computation slot frees up within the wait (outside a Streamlit run)."""
+
+
+@dataclasses.dataclass
+class _Counts:
+    running: int = 0
+    peak: int = 0
+    completed: int = 0
+    waited: int = 0
+    gave_up: int = 0
+
+
+_counts = _Counts()
+_counts_lock = threading.Lock()
+
+
+def stats() -> dict[str, int]:
+    """Computations running now, the most ever at once, completed, waited, gave up."""
+    with _counts_lock:
+        return dataclasses.asdict(_counts)
+
+
+def reset_peak() -> None:
+    with _counts_lock:
+        _counts.peak = _counts.running
 
 
 @contextlib.contextmanager
-def heavy_work(wait_seconds: float = WAIT_SECONDS) -> Iterator[None]:
-    if not _slots.acquire(timeout=wait_seconds):
-        raise ServerBusy("The server is busy with other learners' computations; retrying.")
+def heavy_work(wait_seconds: float | None = None) -> Iterator[None]:
+    """Holds one of the MAX_CONCURRENT computation slots for the duration of the block."""
+    wait_seconds = WAIT_SECONDS if wait_seconds is None else wait_seconds
+    if not _slots.acquire(timeout=min(NOTICE_AFTER_SECONDS, wait_seconds)):
+        notice = _wait_for_slot(wait_seconds - NOTICE_AFTER_SECONDS)
+        try:
+            _clear(notice)
+        except BaseException:  # a rerun request raised at the UI update: free the slot
+            _slots.release()
+            raise
+    _count(running=+1)
     try:
         yield
     finally:
+        _count(running=-1, completed=1)
         _slots.release()
+
+
+def _wait_for_slot(seconds: float) -> DeltaGenerator | None:
+    """Retries for a slot while telling the learner; returns holding it, with the notice shown.
+
+    Gives up cleanly after `seconds`: a note and st.stop() in the app, ServerBusy outside it.
+    """
+    _count(waited=1)
+    in_app = get_script_run_ctx(suppress_warning=True) is not None
+    with _outside_cache_replay():
+        notice = st.empty() if in_app else None
+    deadline = time.monotonic() + max(seconds, 0.0)
+    while True:
+        waited = seconds - (deadline - time.monotonic())
+        if notice is not None:
+            # Each update is also the point where a newer rerun (a moved slider) cancels us.
+            with _outside_cache_replay():
+                notice.info(f"{BUSY_TEXT} ({waited:.0f} s)", icon="⏳")
+        if _slots.acquire(timeout=max(min(RETRY_SECONDS, deadline - time.monotonic()), 0)):
+            break
+        if time.monotonic() >= deadline:
+            _count(gave_up=1)
+            if notice is None:
+                raise ServerBusy(GAVE_UP_TEXT)
+            with _outside_cache_replay():
+                notice.warning(GAVE_UP_TEXT, icon="⏳")
+            st.stop()
+    return notice
+
+
+def _clear(notice: DeltaGenerator | None) -> None:
+    if notice is not None:
+        with _outside_cache_replay():
+            notice.empty()
+
+
+@contextlib.contextmanager
+def _outside_cache_replay() -> Iterator[None]:
+    """The notice belongs to this run only: st.cache_data must not record it for replay."""
+    token = in_cached_function.set(False)
+    try:
+        yield
+    finally:
+        in_cached_function.reset(token)
+
+
+def _count(running: int = 0, completed: int = 0, waited: int = 0, gave_up: int = 0) -> None:
+    with _counts_lock:
+        _counts.running += running
+        _counts.peak = max(_counts.peak, _counts.running)
+        _counts.completed += completed
+        _counts.waited += waited
+        _counts.gave_up += gave_up

@@ -173,8 +173,13 @@ def _log_gap(stop: float, number: float) -> float:
 
 
 def _parse_number(raw: str) -> float | None:
+    # Parse the whole text as Streamlit's own URL binding does (float()); a prefix that parses
+    # is not enough, or the widget would silently fall back to its default without a note.
+    text = raw.strip()
+    if len(text) > 64:
+        return None
     try:
-        number = float(raw.strip()[:64])
+        number = float(text)
     except ValueError:
         return None
     return number if math.isfinite(number) else None

@@ -5,6 +5,7 @@ the view. Values the link carries that are malformed or out of range are replace
 defaulted) before the widget is created, and the learner sees a note saying so.
 """
 
+import re
 import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,7 +41,8 @@ def render_controls(
         key = key_of(prefix, spec)
         note = _replace_bad_link_value(spec, key)
         if note:
-            notes.append(f"`{key}`: {note}; using {_display(spec, st.session_state[key])}.")
+            shown = _display(spec, st.session_state[key])
+            notes.append(f"`{key}`: {code_literal(note)}; using {code_literal(shown)}.")
         values[spec.name] = _draw(spec, key, container)
     if notes:
         st.warning("Some values in the link were replaced:\n\n- " + "\n- ".join(notes))
@@ -48,12 +50,16 @@ def render_controls(
 
 
 def _replace_bad_link_value(spec: ControlSpec, key: str) -> str | None:
-    """Seeds session state with the corrected value when the URL's value is unusable."""
+    """Seeds session state with the link's value as `validate` reads it; a note if replaced.
+
+    Seeding even an accepted value keeps `validate` the only parser of links: Streamlit's own
+    binding reads some values differently (a select slider matches only the exact label, so
+    `fit.learning_rate=+5` would silently fall back to the default).
+    """
     if key in st.session_state or key not in st.query_params:
         return None
     value, note = validate(spec, st.query_params.get_all(key))
-    if note:
-        st.session_state[key] = list(value) if isinstance(spec, MultiSelect) else value
+    st.session_state[key] = list(value) if isinstance(spec, MultiSelect) else value
     return note
 
 
@@ -86,6 +92,16 @@ def _draw(spec: ControlSpec, key: str, box: Any) -> Any:
     if isinstance(spec, Text):
         return box.text_input(spec.label, value=spec.default, max_chars=spec.max_chars, **common)
     raise TypeError(f"unknown control spec {spec!r}")
+
+
+def code_literal(text: str) -> str:
+    """Text that came from a link, as a markdown code span: shown as itself, never as a link,
+    emphasis, HTML, LaTeX or :color[...] markup (GFM autolinks `http://…` even when escaped)."""
+    flat = " ".join(text.splitlines())
+    longest = max((len(run) for run in re.findall("`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def _display(spec: ControlSpec, value: Any) -> str:

@@ -15,6 +15,7 @@ COLORS = (
     "#000000",
 )
 TEMPLATE_NAME = "playground"
+STYLED = "playground_white"  # plotly_white + playground, merged once
 
 pio.templates[TEMPLATE_NAME] = go.layout.Template(
     layout=go.Layout(
@@ -30,11 +31,16 @@ pio.templates[TEMPLATE_NAME] = go.layout.Template(
 )
 
 
+# Merged once and made the default: naming "plotly_white+playground" on each figure re-merged
+# and re-validated both templates every time, 20 ms a figure, most of a page's redraw.
+pio.templates[STYLED] = pio.templates.merge_templates("plotly_white", TEMPLATE_NAME)
+pio.templates.default = STYLED
+
+
 def new_figure(title: str, x_title: str = "", y_title: str = "", **layout: object) -> go.Figure:
     """An empty figure in the shared style."""
-    fig = go.Figure()
+    fig = go.Figure()  # styled by the default template, STYLED
     fig.update_layout(
-        template="plotly_white+" + TEMPLATE_NAME,
         title=title,
         xaxis_title=x_title,
         yaxis_title=y_title,

@@ -1,0 +1,277 @@
+"""Drives the real app: a `streamlit run` server on a free local port and Debian's Chromium.
+
+Shared by the end-to-end tests (tests/e2e/) and the browser benchmarks (bench/). Nothing here
+downloads a browser: Chromium is the system binary, driven by the Python playwright package.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from playground.registry import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+APP_SCRIPT = ROOT / "playground" / "app.py"
+VIEWPORT = {"width": 1280, "height": 960}
+RUN_TIMEOUT_MS = 180_000
+
+# The figure data of every plotly chart on the page, as one string. Plotly keeps a decoded copy of
+# typed arrays under `_inputArray`; the base64 `bdata` beside it already says the same.
+FIGURE_SIGNATURE_JS = """() => {
+  const skip = (k, v) => (k === '_inputArray' ? undefined : v);
+  return Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map((g) => JSON.stringify(g.data, skip)).join('|');
+}"""
+
+# Every keyed widget of a page (`st-key-fit-degree`, ...): its inputs' values and visible text.
+CONTROL_STATE_JS = """(prefix) => {
+  const found = {};
+  for (const el of document.querySelectorAll(`[class*="st-key-${prefix}-"]`)) {
+    const key = Array.from(el.classList).find((c) => c.startsWith('st-key-'));
+    const inputs = Array.from(el.querySelectorAll('input'))
+      .map((i) => (i.type === 'checkbox' ? String(i.checked) : i.value));
+    found[key] = inputs.join(',') + ' | ' + el.innerText;
+  }
+  return found;
+}"""
+
+# Installed before the page's own scripts: counts finished script runs, so that "idle" cannot be
+# mistaken for the moment before the first run has started.
+COUNT_RUNS_JS = """() => {
+  window.__runsDone = 0;
+  let last = null;
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (last === 'running' && state === 'notRunning') window.__runsDone += 1;
+    last = state;
+  }).observe(document, {subtree: true, attributes: true, childList: true,
+                        attributeFilter: ['data-test-script-state']});
+}"""
+COUNT_RUNS_SCRIPT = "(" + COUNT_RUNS_JS + ")();"
+
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return window.__runsDone > 0 && !!app
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED';
+}"""
+
+# Plotly is loaded lazily: a chart's container (keyed `fig.<name>` by playground.show) exists
+# before the chart inside it is drawn.
+CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll(
+    '[class*="st-key-fig-"], .js-plotly-plot')).every((el) => el.querySelector('.main-svg'))"""
+
+# Arms a timer on a slider thumb: it starts at the keydown and stops at the first animation
+# frame where the script run has finished and the figure data differs from before the key.
+ARM_REPAINT_TIMER_JS = """(selector) => {
+  const signature = __SIGNATURE__;
+  const input = document.querySelector(selector);
+  const app = document.querySelector('[data-testid="stApp"]');
+  const before = signature();
+  window.__repaint = new Promise((resolve) => {
+    let start = null;
+    input.addEventListener('keydown', () => { start = performance.now(); }, {once: true});
+    const tick = () => {
+      if (start !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+          && signature() !== before) {
+        resolve(performance.now() - start);
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}""".replace("__SIGNATURE__", FIGURE_SIGNATURE_JS)
+
+
+def widget_class(key: str) -> str:
+    """The CSS class Streamlit gives a keyed widget's container (same rule as its frontend)."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def slider_thumb(key: str) -> str:
+    return f".{widget_class(key)} input[type=range]"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(base_url: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        health = base_url + "/_stcore/health"
+        with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{base_url} not healthy after {timeout_s} s")
+
+
+class Server:
+    """A `streamlit run` process bound to 127.0.0.1 on a free port; stop() ends its group."""
+
+    def __init__(self, script: Path, env: Mapping[str, str] | None = None, log: Path | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable, "-m", "streamlit", "run", str(script),
+            "--server.headless", "true",
+            "--server.address", "127.0.0.1",
+            "--server.port", str(self.port),
+        ]  # fmt: skip
+        self._log = open(log or os.devnull, "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait(self, timeout_s: float = 60) -> "Server":
+        wait_healthy(self.url, timeout_s, self.process)
+        return self
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the server process (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", fields).group(1)) * 1024
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+
+@contextlib.contextmanager
+def running_server(script: Path = APP_SCRIPT, **kwargs) -> Iterator[Server]:
+    server = Server(script, **kwargs)
+    try:
+        yield server.wait()
+    finally:
+        server.stop()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+
+
+def new_page(browser):
+    """A page in a fresh context (its own Streamlit session), counting the app's script runs."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(COUNT_RUNS_SCRIPT)
+    return context.new_page()
+
+
+def wait_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Waits until the script run is over and the page is connected."""
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+
+
+def open_app(page, base_url: str, url_path: str, query: str = "") -> None:
+    """Opens /<url_path>?<query> and waits for its first run to finish and its charts to draw."""
+    query = query.lstrip("?")
+    page.goto(f"{base_url}/{url_path}" + (f"?{query}" if query else ""))
+    page.wait_for_selector('[data-testid="stApp"]', timeout=RUN_TIMEOUT_MS)
+    wait_idle(page)
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=RUN_TIMEOUT_MS)
+
+
+def open_url(page, url: str) -> None:
+    """Opens a full URL (e.g. a link copied from another session) like open_app."""
+    parts = urllib.parse.urlsplit(url)
+    open_app(page, f"{parts.scheme}://{parts.netloc}", parts.path.lstrip("/"), parts.query)
+
+
+def figure_signature(page) -> str:
+    return page.evaluate(FIGURE_SIGNATURE_JS)
+
+
+def control_state(page, prefix: str) -> dict[str, str]:
+    return page.evaluate(CONTROL_STATE_JS, prefix)
+
+
+def error_texts(page) -> list[str]:
+    """Text of every exception, error box or error dialog ("Page not found") on the page."""
+    boxes = page.query_selector_all(
+        '[data-testid="stException"], [data-testid="stAlertContentError"], [role="dialog"]'
+    )
+    return [box.inner_text() for box in boxes]
+
+
+def warning_texts(page) -> list[str]:
+    boxes = page.query_selector_all('[data-testid="stAlertContentWarning"]')
+    return [box.inner_text() for box in boxes]
+
+
+def widget_shown(page, key: str) -> str:
+    """The value a widget shows: a slider's thumb label, a toggle's state, a box's text."""
+    return page.eval_on_selector(
+        "." + widget_class(key),
+        """(el) => {
+          const thumb = el.querySelector('[data-testid="stSliderThumbValue"]');
+          if (thumb) return thumb.innerText.trim();
+          const box = el.querySelector('input[type=checkbox]');
+          if (box) return String(box.checked);
+          const select = el.querySelector('[data-baseweb="select"]');
+          if (select) return select.innerText.trim();
+          const input = el.querySelector('input, textarea');
+          return input ? input.value : el.innerText.trim();
+        }""",
+    )
+
+
+def shows_value(shown: str, value: str) -> bool:
+    """Whether a widget showing `shown` holds the link's `value` (numbers compared as numbers)."""
+    try:
+        return abs(float(shown) - float(value)) <= 1e-9 * max(1.0, abs(float(value)))
+    except ValueError:
+        return shown.strip() == value.strip()
+
+
+def slider_step_key(page, key: str) -> str:
+    """ArrowRight, or ArrowLeft when the slider already sits at its maximum."""
+    at_max = page.eval_on_selector(slider_thumb(key), "(i) => Number(i.value) >= Number(i.max)")
+    return "ArrowLeft" if at_max else "ArrowRight"
+
+
+def press_slider(page, key: str, timeout_ms: int = RUN_TIMEOUT_MS) -> float:
+    """Moves a slider one step by keyboard; returns ms from keydown to the changed chart."""
+    thumb = slider_thumb(key)
+    arrow = slider_step_key(page, key)
+    page.evaluate(ARM_REPAINT_TIMER_JS, thumb)
+    page.focus(thumb)
+    page.keyboard.press(arrow)
+    return page.evaluate(
+        """(ms) => Promise.race([window.__repaint,
+             new Promise((_, no) => setTimeout(() => no(new Error('no repaint')), ms))])""",
+        timeout_ms,
+    )

@@ -1,0 +1,113 @@
+"""Every page as a learner meets it: the real server, a real browser, a shared link.
+
+For each present page: it loads without an error box (and a screenshot is written to
+assets/screenshots/<url_path>.png for the README); a keyboard step on a slider thumb changes the
+figure data; the URL after that step, opened in a fresh session, restores the same controls and
+the same figure data; and the page's shared link from page_cases.py does the same.
+"""
+
+import urllib.parse
+
+import pytest
+
+from playground.registry import ROOT
+from tests.e2e import driver
+from tests.e2e.page_cases import PageCase, present_cases
+
+SCREENSHOTS = ROOT / "assets" / "screenshots"
+CASES = present_cases()
+
+
+def _ids(case: PageCase) -> str:
+    return case.url_path
+
+
+def _require_widget(page, case: PageCase, key: str) -> None:
+    if page.query_selector("." + driver.widget_class(key)) is None:
+        origin = "a guessed row" if case.guessed else "its row"
+        pytest.skip(f"{case.url_path} has no widget {key!r}: correct {origin} in page_cases.py")
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_page_loads_without_error(case, app_server, new_page):
+    page = new_page()
+    driver.open_app(page, app_server.url, case.path)
+
+    assert driver.error_texts(page) == []
+    if case.prefix:
+        assert page.query_selector_all(".js-plotly-plot"), "no chart drawn"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{case.url_path}.png")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.slider], ids=_ids)
+def test_slider_step_repaints_chart_and_its_url_restores_it(case, app_server, new_page):
+    page = new_page()
+    driver.open_app(page, app_server.url, case.path)
+    _require_widget(page, case, case.slider)
+    before = driver.figure_signature(page)
+
+    driver.press_slider(page, case.slider)
+
+    after = driver.figure_signature(page)
+    assert after != before
+    assert driver.error_texts(page) == []
+    assert case.slider + "=" in urllib.parse.unquote(page.url)
+    controls = driver.control_state(page, case.prefix)
+
+    shared = new_page()
+    driver.open_url(shared, page.url)
+    assert driver.control_state(shared, case.prefix) == controls
+    assert driver.figure_signature(shared) == after
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.link], ids=_ids)
+def test_shared_link_restores_controls_and_figure(case, app_server, new_page):
+    first = new_page()
+    driver.open_app(first, app_server.url, case.path, case.link)
+    pairs = urllib.parse.parse_qsl(case.link)
+    for key, _ in pairs:
+        _require_widget(first, case, key)
+    assert driver.error_texts(first) == []
+    assert driver.warning_texts(first) == [], "the row's link should need no replacement"
+    for key, value in pairs:
+        shown = driver.widget_shown(first, key)
+        assert driver.shows_value(shown, value), f"{key}: link says {value}, page shows {shown}"
+
+    second = new_page()
+    driver.open_app(second, app_server.url, case.path, case.link)
+    assert driver.control_state(second, case.prefix) == driver.control_state(first, case.prefix)
+    assert driver.figure_signature(second) == driver.figure_signature(first)
+
+    default = new_page()
+    driver.open_app(default, app_server.url, case.path)
+    assert driver.figure_signature(default) != driver.figure_signature(first)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.slider], ids=_ids)
+def test_link_text_is_shown_literally_not_as_markup(case, app_server, new_page):
+    page = new_page()
+    hostile = "[prize](http://evil.invalid) <img src=x onerror=alert(1)>"
+    query = urllib.parse.urlencode({case.slider: hostile})
+    driver.open_app(page, app_server.url, case.path, query)
+    _require_widget(page, case, case.slider)
+
+    notes = page.query_selector_all('[data-testid="stAlertContentWarning"]')
+    assert notes, "a replaced value must be announced"
+    for note in notes:
+        assert note.query_selector("a[href*='evil'], img") is None
+    assert "[prize](http://evil" in "\n".join(driver.warning_texts(page))
+
+
+def test_home_links_open_pages_without_error(app_server, new_page):
+    home = new_page()
+    driver.open_app(home, app_server.url, "")
+    links = home.eval_on_selector_all(
+        '[data-testid="stMain"] a[href^="/"]', "(all) => all.map((a) => a.getAttribute('href'))"
+    )
+    assert links, "Home should link to its pages"
+    for link in dict.fromkeys(links):
+        page = new_page()
+        driver.open_url(page, app_server.url + link)
+        assert driver.error_texts(page) == [], link
+        page.context.close()

@@ -1,0 +1,143 @@
+"""The process-wide bound on heavy computations: never more than the limit, never a hang."""
+
+import threading
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from playground import compute
+
+SCRIPT = """
+import streamlit as st
+from playground.compute import heavy_work
+
+st.title("busy test")
+
+@st.cache_data(max_entries=4)
+def work(x):
+    with heavy_work():
+        return x * 2
+
+st.text(f"result={work(21)}")
+"""
+
+
+@pytest.fixture
+def quick_waits(monkeypatch):
+    monkeypatch.setattr(compute, "NOTICE_AFTER_SECONDS", 0.1)
+    monkeypatch.setattr(compute, "RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(compute, "WAIT_SECONDS", 1.0)
+
+
+@pytest.fixture
+def occupied():
+    """Holds every slot until the returned event is set (set automatically at the end)."""
+    release = threading.Event()
+    entered = threading.Barrier(compute.MAX_CONCURRENT + 1)
+
+    def hold():
+        with compute.heavy_work():
+            entered.wait()
+            release.wait(timeout=30)
+
+    threads = [threading.Thread(target=hold) for _ in range(compute.MAX_CONCURRENT)]
+    for thread in threads:
+        thread.start()
+    entered.wait(timeout=10)
+    yield release
+    release.set()
+    for thread in threads:
+        thread.join()
+
+
+def test_a_burst_of_twenty_never_runs_more_than_the_limit():
+    compute.reset_peak()
+    before = compute.stats()["completed"]
+
+    def work():
+        with compute.heavy_work():
+            time.sleep(0.05)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+
+    stats = compute.stats()
+    assert stats["peak"] <= compute.MAX_CONCURRENT
+    assert stats["peak"] == compute.MAX_CONCURRENT  # the limit was actually reached
+    assert stats["completed"] - before == 20
+    assert stats["running"] == 0
+
+
+def test_waiting_too_long_gives_up_instead_of_hanging(quick_waits, occupied):
+    start = time.monotonic()
+    with pytest.raises(compute.ServerBusy), compute.heavy_work():
+        pytest.fail("no slot should be free")
+    assert time.monotonic() - start < 5
+
+
+def test_a_slot_freed_while_waiting_is_taken(quick_waits, occupied):
+    threading.Timer(0.3, occupied.set).start()
+    with compute.heavy_work():
+        assert compute.stats()["running"] >= 1
+
+
+def test_page_shows_busy_retrying_then_gives_up_cleanly(quick_waits, occupied, tmp_path):
+    script = tmp_path / "busy_page.py"
+    script.write_text(SCRIPT)
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+
+    assert not at.exception
+    assert not at.info  # the "busy, retrying" notice became the note
+    assert [w.value for w in at.warning] == [compute.GAVE_UP_TEXT]
+    assert not any("result=" in t.value for t in at.text)
+
+
+def test_page_waits_for_a_slot_then_draws_without_leftover_notice(quick_waits, occupied, tmp_path):
+    script = tmp_path / "busy_page.py"
+    script.write_text(SCRIPT.replace("work(21)", "work(22)"))
+    threading.Timer(0.5, occupied.set).start()
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+
+    assert not at.exception
+    assert [t.value for t in at.text] == ["result=44"]
+    assert not at.warning
+    assert not at.info
+
+    at.run()  # a cache hit: the notice was not recorded for replay
+    assert [t.value for t in at.text] == ["result=44"]
+    assert not at.info
+
+
+@jax.jit
+def _batched_lstsq(a: jax.Array) -> jax.Array:
+    """A vmapped least-squares solve: XLA:CPU runs it as one batched LAPACK call."""
+    return jax.vmap(lambda m: jnp.linalg.lstsq(m, m[:, 0])[0])(jnp.stack([a] * 64))
+
+
+def test_learners_computing_batched_linear_algebra_at_once_never_deadlock():
+    """With as many batched LAPACK calls at once as XLA's CPU pool has threads, jaxlib 0.10.2
+    deadlocks for good; the limit keeps them fewer. Three learners, ten solves each."""
+    a = jnp.ones((200, 21), jnp.float32) + jnp.arange(21, dtype=jnp.float32)
+    np.asarray(_batched_lstsq(a))  # compiled before the race
+    done = []
+
+    def learner(i: int) -> None:
+        for k in range(10):
+            with compute.heavy_work():
+                np.asarray(_batched_lstsq(a + jnp.float32(k * i)))
+        done.append(i)
+
+    threads = [threading.Thread(target=learner, args=(i,), daemon=True) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(done) == [0, 1, 2], "computations deadlocked"
