@@ -49,7 +49,6 @@ CASES = {
         slider="init.depth",
         latency_slider="init.seed",
         link="init.depth=30&init.seed=2",
-        guessed=True,
     ),
     # Keys read from the optimizers and dropout branches before they were merged.
     "optimizers": PageCase(
@@ -69,10 +68,11 @@ CASES = {
     "transfer": PageCase(
         "transfer",
         prefix="tl",
-        slider="tl.shots",
-        latency_slider="tl.seed",
-        link="tl.shots=5&tl.seed=2",
-        guessed=True,
+        # Seed and learning rate retrain the whole strategy sweep (seconds); the attack's
+        # sliders are the interactive ones.
+        slider="tl.epsilon",
+        latency_slider="tl.tv_weight",
+        link="tl.epsilon=0.1&tl.image_index=3",
     ),
 }
 
