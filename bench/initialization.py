@@ -14,6 +14,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from core.compile_counter import count_compiles
 from core.deep_signal import (
@@ -115,6 +116,9 @@ def main() -> None:
                 lambda i: _bare_jax(weights, x, r), reps),
         measure("baseline: NumPy fwd + bwd, 50 × 512, float32", numpy_baseline(unit_np), reps),
     ]  # fmt: skip
+    with threadpool_limits(limits=1, user_api="blas"):
+        rows.append(measure("baseline: same NumPy, OpenBLAS held to 1 thread",
+                            numpy_baseline(unit_np), reps))  # fmt: skip
     print(f"\nDevice: {jax.devices()[0].device_kind} ({jax.default_backend()}); batch {BATCH}.\n")
     print("| what | median ms | p95 ms | first call s | compiles (timed) | reps |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 from sklearn.datasets import load_digits
+from threadpoolctl import threadpool_limits  # scikit-learn's own dependency, pure Python
 
 from core.activations import ACTIVATIONS, Activation
 from core.initializers import SCHEMES, Scheme, density, unit_sample
@@ -138,9 +139,15 @@ def _unit_weights(seed: jax.Array, width: jax.Array, *, family: str) -> jax.Arra
 def sample_unit_weights(seed: int, family: str, width: int) -> jax.Array:
     """(MAX_DEPTH, MAX_WIDTH, MAX_WIDTH) unit-variance draws; layer l uses fold_in(key, l).
 
-    Only the "orthogonal" family depends on `width` (its QR acts on the active block).
+    Only the "orthogonal" family depends on `width` (its QR acts on the active block). Its 50
+    QRs run with OpenBLAS held to one thread: jaxlib's LAPACK calls scipy's OpenBLAS, whose own
+    threads otherwise fight XLA's for the cores (10× slower on a busy 2-core machine).
     """
-    return _unit_weights(jnp.int32(seed), jnp.int32(width), family=family)
+    draw = functools.partial(_unit_weights, jnp.int32(seed), jnp.int32(width), family=family)
+    if family != "orthogonal":
+        return draw()
+    with threadpool_limits(limits=1, user_api="blas"):
+        return jax.block_until_ready(draw())
 
 
 def batch_norm(h: jax.Array) -> jax.Array:
