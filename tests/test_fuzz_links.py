@@ -89,7 +89,7 @@ def query_dicts(widgets: dict) -> hs.SearchStrategy[dict]:
 def used_as_is(widget, raw: list[str]) -> bool:
     """Whether the widget holds exactly what the link said (else a note must say so)."""
     kind = type(widget).__name__
-    if kind == "MultiSelect":
+    if kind == "Multiselect":
         return list(raw) == [str(v) for v in widget.value]
     if len(raw) != 1:
         return False
