@@ -7,7 +7,14 @@ keys it does not have. Each must run without an exception, still draw its figure
 note naming every key whose value was replaced. The same link twice, with the caches cleared
 in between, must give bit-identical figure data.
 
-FUZZ_LINK_EXAMPLES overrides the number of examples per page (default 1,000).
+Each link carries any number of unusable values (they fall back to defaults) and at most one
+usable-but-odd value: odd spellings of every control's default (free: cached) and, within a
+compute budget, settings that make the page compute (clamped huge and negative numbers, other
+options, hostile free text). So 1,000 links cost about 1,000 cache-hit reruns plus a bounded
+number of real computations, even on pages that train networks.
+
+FUZZ_LINK_EXAMPLES overrides the number of examples per page (default 1,000), and
+FUZZ_COMPUTE_BUDGET_S the time a page may spend computing non-default settings (default 60 s).
 """
 
 import math
@@ -23,17 +30,23 @@ from playground.registry import HOME, present_pages
 from tests.conftest import assert_no_exception, figures, run_page, warnings_text
 
 EXAMPLES = int(os.environ.get("FUZZ_LINK_EXAMPLES", "1000"))
+COMPUTE_BUDGET_S = float(os.environ.get("FUZZ_COMPUTE_BUDGET_S", "60"))
 PAGES = (HOME, *present_pages())
 LINK_WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "text_input")
 OTHER_KEYS = ("fit.degree", "init.depth", "opt.lr", "drop.rate", "tl.shots", "embed", "x", "")
 
-SPECIAL = (
-    "", " ", "nan", "NaN", "-nan", "inf", "-inf", "+inf", "Infinity", "-Infinity", "1e308",
-    "-1e308", "1e999", "-1e999", "1e-320", "0", "-0", "-1", "-999999", "99999999999999999999",
-    "0x10", "1_000", "+5", "5.", ".5", "1e3", "1,5", "٣", "７", "½", "true", "false", "True",
-    "on", "off", "yes", "None", "null", "[]", "{}", "'", '"', "<b>x</b>", "[a](http://x.invalid)",
-    "$x$", ":red[x]", "\n", "\x00", "🙂", "ﬁ", "é", "e\u0301", "0" * 64 + "x", "1" + " " * 70 + "x",
+# Values no control can use: each falls back to its default, with a note.
+UNUSABLE = (
+    "", " ", "nan", "NaN", "-nan", "inf", "-inf", "+inf", "Infinity", "-Infinity", "1e999",
+    "-1e999", "0x10", "1,5", "½", "None", "null", "[]", "{}", "'", '"', "<b>x</b>",
+    "[a](http://x.invalid)", "$x$", ":red[x]", "\n", "\x00", "🙂", "ﬁ", "é", "e\u0301",
+    "0" * 64 + "x", "1" + " " * 70 + "x", "9" * 400,
 )  # fmt: skip
+HOSTILE_TEXT = (
+    "", "x" * 5000, "__import__('os').system('id')", "x**1e9", "<script>alert(1)</script>",
+    "exp(exp(exp(x)))", "1/0", "x +", "sin(", "🙂", "[a](http://x.invalid)",
+)  # fmt: skip
+BOOLEAN_WORDS = ("true", "false", "1", "0", "on", "off", "yes", "no")
 
 
 def link_widgets(at) -> dict:
@@ -46,44 +59,97 @@ def link_widgets(at) -> dict:
     return found
 
 
-def _numbers() -> hs.SearchStrategy[str]:
-    floats = hs.floats(allow_nan=True, allow_infinity=True)
+def _spellings(number: float, integer: bool) -> list[str]:
+    """Odd ways to write a number that all mean it."""
+    text = str(int(number)) if integer else repr(float(number))
+    digits = "0123456789"
+    spelt = [text, f"+{text}", f" {text} ", f"{float(number)!r}", f"{number:e}"]
+    spelt += [
+        text.translate(str.maketrans(digits, other))
+        for other in ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩")
+    ]
+    if integer and abs(number) >= 1000:
+        spelt.append(f"{int(number):_}")
+    return spelt
+
+
+def value_groups(widget) -> tuple[list, list[list]]:
+    """Odd-but-usable link values for one control: (those meaning its default, [those meaning
+    one other setting, per other setting]). Each group costs the page one computation."""
+    kind = type(widget).__name__
+    if kind == "Slider":
+        integer = all(float(v).is_integer() for v in (widget.min, widget.max, widget.step or 1))
+        top = ["1e308", "99999999999999999999", *_spellings(widget.max, integer)]
+        bottom = ["-1e308", *_spellings(widget.min, integer)]
+        return _spellings(widget.value, integer), [top, bottom]
+    if kind == "SelectSlider":
+        labels, default = list(widget.options), widget.format_func(widget.value)
+        others = [[labels[-1], "1e308"], [labels[0], "-5"]]
+        return [default, f"+{default}", f" {default} "], [g for g in others if default not in g]
+    if kind == "Selectbox":
+        others = [[o] for o in widget.options if o != widget.value]
+        return [str(widget.value), str(widget.value).upper()], others
+    if kind == "Multiselect":
+        options, default = list(widget.options), [str(v) for v in widget.value]
+        others = [[[o], [o, o]] for o in options] + [[options, [*options, "nope"]]]
+        return [default], [g for g in others if default not in g]
+    if kind == "Toggle":
+        words = {True: ["true", "1", "on", "yes"], False: ["false", "0", "off", "no"]}
+        return words[bool(widget.value)], [words[not widget.value]]
+    return [str(widget.value)], [[text] for text in HOSTILE_TEXT]
+
+
+def usable_values(widgets: dict, other_settings: int) -> list[tuple[str, object]]:
+    """Every default-meaning value of every control, and the first `other_settings` groups
+    taken round-robin over the controls (so the budget spreads over them)."""
+    free, queues = [], []
+    for key, widget in widgets.items():
+        same, others = value_groups(widget)
+        free += [(key, v) for v in same]
+        queues.append([[(key, v) for v in group] for group in others])
+    picked = []
+    while len(picked) < other_settings and any(queues):
+        for queue in queues:
+            if queue and len(picked) < other_settings:
+                picked.append(queue.pop(0))
+    return free + [pair for group in picked for pair in group]
+
+
+def _looks_usable(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return text.strip().lower() in BOOLEAN_WORDS
+
+
+def _unusable() -> hs.SearchStrategy[str]:
     return hs.one_of(
-        hs.integers(-(10**30), 10**30).map(str),
-        floats.map(repr),
-        floats.map(lambda x: f"{x:.3g}"),
-        hs.integers(-5, 1100).map(str),
-        hs.decimals(-1000, 1000, places=4, allow_nan=False).map(str),
+        hs.sampled_from(UNUSABLE),
+        hs.text(max_size=40).filter(lambda t: not _looks_usable(t)),
+        hs.builds(
+            lambda head, unit, n: head + unit * n,
+            hs.sampled_from(("", "0.5", "3", "-1", "sine", "true")),
+            hs.sampled_from(("x", " x", "é", "&", "%", "🙂")),
+            hs.integers(30, 4000),
+        ),
     )
 
 
-def _long() -> hs.SearchStrategy[str]:
-    return hs.builds(
-        lambda head, unit, n, tail: head + unit * n + tail,
-        hs.sampled_from(("", "0.5", "3", "-1", "sine", "true")),
-        hs.one_of(hs.sampled_from(("0", " ", "9", "é", "&")), hs.text(min_size=1, max_size=3)),
-        hs.integers(30, 4000),
-        hs.sampled_from(("", "x", " ", "e5", "_", "1")),
-    )
-
-
-def query_dicts(widgets: dict) -> hs.SearchStrategy[dict]:
-    options = [o for w in widgets.values() for o in getattr(w, "options", ())]
-    value = hs.one_of(
-        hs.sampled_from(SPECIAL),
-        _numbers(),
-        hs.sampled_from(options or ["x"]),
-        hs.text(max_size=40),
-        _long(),
-    )
-    values = hs.one_of(value, hs.lists(value, min_size=2, max_size=3))
+def query_dicts(widgets: dict, usable: list) -> hs.SearchStrategy[dict]:
+    """Any number of unusable values on any keys, plus at most one usable-but-odd value."""
+    options = {o for w in widgets.values() for o in getattr(w, "options", ())}
+    unusable = _unusable().filter(lambda t: t not in options)
+    values = hs.one_of(unusable, hs.lists(unusable, min_size=2, max_size=3))
+    plain_keys = sorted(k for k, w in widgets.items() if type(w).__name__ != "TextInput")
     keys = hs.one_of(
-        hs.sampled_from(sorted(widgets) or ["none"]),
-        hs.sampled_from(sorted(widgets) or ["none"]),  # twice: mostly aim at real keys
+        hs.sampled_from(plain_keys or ["none"]),
         hs.sampled_from(OTHER_KEYS),
-        hs.text(max_size=12),
+        hs.text(max_size=12).filter(lambda k: k not in widgets),
     )
-    return hs.dictionaries(keys, values, max_size=6)
+    extra = hs.lists(hs.sampled_from(usable), max_size=1) if usable else hs.just([])
+    return hs.builds(
+        lambda junk, odd: junk | dict(odd), hs.dictionaries(keys, values, max_size=5), extra
+    )
 
 
 def used_as_is(widget, raw: list[str]) -> bool:
@@ -114,6 +180,16 @@ def _same_number(text: str, value) -> bool:
         return False
 
 
+def _settings_within_budget(page, widgets: dict) -> int:
+    """How many non-default settings the fuzz may make this page compute: one is timed, and as
+    many as fit in COMPUTE_BUDGET_S (at least 4) are allowed."""
+    first = usable_values(widgets, other_settings=1)[-1:]
+    start = time.perf_counter()
+    run_page(page.script, dict(first))
+    seconds = time.perf_counter() - start
+    return max(4, int(COMPUTE_BUDGET_S / max(seconds, 1e-3)))
+
+
 @pytest.fixture(scope="module")
 def default_runs():
     return {page.script: run_page(page.script) for page in PAGES}
@@ -126,6 +202,7 @@ def test_fuzzed_links_never_crash_and_every_replacement_is_noted(page, default_r
     widgets = link_widgets(defaults)
     drew_figures = bool(figures(defaults))
     count = {"examples": 0, "with_note": 0}
+    usable = usable_values(widgets, other_settings=_settings_within_budget(page, widgets))
 
     @settings(
         max_examples=EXAMPLES,
@@ -134,7 +211,7 @@ def test_fuzzed_links_never_crash_and_every_replacement_is_noted(page, default_r
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(query=query_dicts(widgets))
+    @given(query=query_dicts(widgets, usable))
     def check(query):
         at = run_page(page.script, query)
         assert_no_exception(at)
@@ -154,7 +231,7 @@ def test_fuzzed_links_never_crash_and_every_replacement_is_noted(page, default_r
     check()
     seconds = time.perf_counter() - start
     print(f"\nfuzz {page.url_path}: {count['examples']} links, {count['with_note']} with a note, "
-          f"{seconds:.1f} s")  # fmt: skip
+          f"{len(usable)} odd-but-usable values, {seconds:.1f} s")  # fmt: skip
     assert count["examples"] >= EXAMPLES
 
 
