@@ -35,8 +35,9 @@ MB = 2**20
 TARGETS = {"p95_s": 1.0, "rss_mb": 600.0, "per_session_mb": 30.0}
 
 
-def pages_with_sliders() -> list[str]:
-    return [case.path for case in present_cases() if case.slider]
+def pages_with_sliders(only: list[str] | None = None) -> list[str]:
+    cases = [case for case in present_cases() if case.slider]
+    return [case.path for case in cases if not only or case.url_path in only]
 
 
 class Session(threading.Thread):
@@ -52,7 +53,7 @@ class Session(threading.Thread):
 
     def run(self) -> None:
         try:
-            with StreamClient(self.url) as client:
+            with StreamClient(self.url, decode_figures=False) as client:
                 page_index = self.random.randrange(len(self.pages))
                 while not self.stop.is_set():
                     self._visit(client, self.pages[page_index % len(self.pages)])
@@ -90,7 +91,7 @@ def warm_up(url: str, pages: list[str]) -> None:
 
 def phase(sessions: int, seconds: float, args) -> dict:
     """A fresh server, warmed up; `sessions` learners for `seconds`; the numbers."""
-    pages = pages_with_sliders()
+    pages = pages_with_sliders(args.pages)
     with driver.running_server() as server:
         warm_up(server.url, pages)
         base_rss = server.rss_bytes()
@@ -160,6 +161,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="per phase")
     parser.add_argument("--think", type=float, default=0.5, help="mean pause between moves, s")
     parser.add_argument("--moves-per-page", type=int, default=8)
+    parser.add_argument("--pages", nargs="*", help="url paths to visit (default: all)")
     args = parser.parse_args()
     if max(args.sessions) > MAX_SESSIONS or args.seconds > MAX_SECONDS:
         parser.error(f"at most {MAX_SESSIONS} sessions and {MAX_SECONDS:.0f} s per phase")
@@ -172,7 +174,8 @@ def main() -> None:
             print(f"  error: {sample[:200]}")
     print(
         f"\n### Load: N sessions moving sliders for {args.seconds:.0f} s on "
-        f"{', '.join('/' + p for p in pages_with_sliders())} (think ≈ {args.think} s)\n"
+        f"{', '.join('/' + p for p in pages_with_sliders(args.pages))} "
+        f"(think ≈ {args.think} s)\n"
     )
     print(table(rows))
     print("\n" + verdict(rows))

@@ -31,7 +31,7 @@ class Run:
     finished: bool = False
     status: int | None = None
     widgets: dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> element proto
-    figures: dict[str, dict] = dataclasses.field(default_factory=dict)  # key -> plotly spec
+    figures: dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> plotly spec
     texts: list[str] = dataclasses.field(default_factory=list)  # text, markdown, alerts
     errors: list[str] = dataclasses.field(default_factory=list)  # exceptions, timeouts, 404s
     error_notes: list[str] = dataclasses.field(default_factory=list)  # st.error boxes
@@ -50,7 +50,8 @@ def widget_key(widget_id: str) -> str | None:
 class StreamClient:
     """One browser-less session connected to a running server."""
 
-    def __init__(self, base_url: str, open_timeout_s: float = 30):
+    def __init__(self, base_url: str, open_timeout_s: float = 30, decode_figures: bool = True):
+        self.decode_figures = decode_figures  # off for load tests: JSON decoding costs CPU
         self._stack = contextlib.ExitStack()
         self._ws = self._stack.enter_context(
             connect(
@@ -147,7 +148,7 @@ class StreamClient:
         if key is None:
             return
         if kind == "plotly_chart":
-            run.figures[key] = json.loads(body.spec)
+            run.figures[key] = json.loads(body.spec) if self.decode_figures else body.spec
         else:
             self.ids[key] = body.id
             self.kinds[key] = kind
