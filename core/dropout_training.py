@@ -9,6 +9,10 @@ by a `lax.cond` whose predicate is shared by all runs (so it stays a real branch
 Runs with the same seed index share their initial weights and batch order across rates
 (common random numbers): differences between rates are then due to the rate, not the draw.
 
+The number of runs is not structural either: runs sit in RUN_SLOTS fixed slots, and a scan walks
+them RUN_GROUP at a time (vmapped inside a group), skipping the groups past the real runs with a
+`lax.cond`. Adding a rate or a seed therefore compiles nothing, and unused slots cost nothing.
+
 Reference case (the defaults, asserted by the tests): digits, 100 training images of which 20%
 carry a wrong label, 300 clean validation images, 2 × 256 ReLU units, Adam 1e-3, batch 32, 100
 epochs, rates 0 / 0.2 / 0.5 / 0.8 × 3 seeds. Training accuracy measured with dropout on falls
@@ -34,6 +38,10 @@ from core import datasets, mlp
 
 CHUNK_EPOCHS = 10
 MAX_EPOCHS = 500
+MAX_RATES = 5
+MAX_SEEDS = 5
+RUN_GROUP = 4  # runs vmapped together; a group is skipped whole when it holds no real run
+RUN_SLOTS = -(-MAX_RATES * MAX_SEEDS // RUN_GROUP) * RUN_GROUP
 EVAL_BLOCK = 128
 MC_SAMPLES = 16
 GRID_SIZE = 48
@@ -60,8 +68,9 @@ BATCH_SIZES = (16, 32, 64, 128, datasets.TRAIN_MAX)
 class Settings:
     """Everything that decides a training sweep (plain, hashable values).
 
-    Structural (compiled once per value): dataset, layers, width, activation, optimizer,
-    batch_size and the numbers of rates and seeds. Everything else is traced.
+    Structural (compiled once per value): dataset, layers, width, activation, optimizer and
+    batch_size. Everything else, the numbers of rates (≤ MAX_RATES) and seeds (≤ MAX_SEEDS)
+    included, is traced.
     `batch_size` must divide TRAIN_MAX; TRAIN_MAX itself means full batch.
     """
 
@@ -99,7 +108,7 @@ class Hyper(NamedTuple):
 
 
 class Runs(NamedTuple):
-    """The state of N stacked runs (leading axis N = rates × seeds, rate-major)."""
+    """The state of stacked runs: rates × seeds real ones (rate-major), then padding slots."""
 
     params: nnx.State
     rest: nnx.State
@@ -187,10 +196,11 @@ def train_in_chunks(settings: Settings) -> Iterator[Progress]:
         jnp.asarray(settings.epochs, jnp.int32),
     )
     rates = np.asarray(settings.rates, np.float64)
+    seed_index, slot_rates, n_runs = run_slots(rates, settings.seeds)
     runs = init_runs(
         jnp.asarray(settings.seed, jnp.uint32),
-        jnp.asarray(np.tile(np.arange(settings.seeds, dtype=np.int32), len(rates))),
-        jnp.asarray(np.repeat(rates, settings.seeds), jnp.float32),
+        jnp.asarray(seed_index),
+        jnp.asarray(slot_rates),
         arch=settings.arch,
         optimizer=settings.optimizer,
     )
@@ -201,11 +211,12 @@ def train_in_chunks(settings: Settings) -> Iterator[Progress]:
             data,
             hyper,
             jnp.asarray(first, jnp.int32),
+            jnp.asarray(n_runs, jnp.int32),
             arch=settings.arch,
             optimizer=settings.optimizer,
             batch_size=settings.batch_size,
         )
-        chunks.append(np.asarray(history))
+        chunks.append(np.asarray(history)[:n_runs])
         done = min(first + CHUNK_EPOCHS, settings.epochs)
         so_far = _by_metric(np.concatenate(chunks, axis=1)[:, :done], len(rates))
         if done < settings.epochs:
@@ -220,15 +231,29 @@ def explore(settings: Settings) -> Result:
     return last.result
 
 
+def run_slots(rates: np.ndarray, seeds: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(seed index, rate) of every slot and the number of real runs, rate-major.
+
+    Padding slots repeat the first run's draw; they are never trained or reported.
+    """
+    n_runs = len(rates) * seeds
+    seed_index = np.zeros(RUN_SLOTS, np.int32)
+    slot_rates = np.zeros(RUN_SLOTS, np.float32)
+    seed_index[:n_runs] = np.tile(np.arange(seeds, dtype=np.int32), len(rates))
+    slot_rates[:n_runs] = np.repeat(rates, seeds)
+    return seed_index, slot_rates, n_runs
+
+
 def sanitize(settings: Settings) -> Settings:
     """Settings clamped to what the core supports (the page's controls already do this)."""
-    rates = tuple(sorted({min(max(float(r), 0.0), 0.95) for r in settings.rates})) or (0.0,)
+    rates = tuple(sorted({min(max(float(r), 0.0), 0.95) for r in settings.rates}))[:MAX_RATES]
+    rates = rates or (0.0,)
     batch = settings.batch_size if settings.batch_size in BATCH_SIZES else 32
     return dataclasses.replace(
         settings,
         epochs=int(min(max(settings.epochs, 1), MAX_EPOCHS)),
         rates=rates,
-        seeds=int(min(max(settings.seeds, 1), 8)),
+        seeds=int(min(max(settings.seeds, 1), MAX_SEEDS)),
         batch_size=batch,
         layers=int(min(max(settings.layers, 1), 6)),
     )
@@ -266,15 +291,17 @@ def train_chunk(
     data: datasets.Dataset,
     hyper: Hyper,
     first_epoch: jax.Array,
+    n_runs: jax.Array,
     *,
     arch: mlp.Architecture,
     optimizer: str,
     batch_size: int,
 ) -> tuple[Runs, jax.Array]:
-    """CHUNK_EPOCHS epochs of every run; epochs ≥ hyper.n_epochs are skipped.
+    """CHUNK_EPOCHS epochs of the first n_runs runs; epochs ≥ hyper.n_epochs are skipped.
 
     Returns:
-      (runs, history): history is (N, CHUNK_EPOCHS, len(METRICS)), NaN for skipped epochs.
+      (runs, history): history is (slots, CHUNK_EPOCHS, len(METRICS)), NaN for skipped epochs
+      and for slots in groups past n_runs (those runs come back unchanged).
     """
 
     def one_run(run: Runs) -> tuple[Runs, jax.Array]:
@@ -289,7 +316,37 @@ def train_chunk(
         epochs = first_epoch + jnp.arange(CHUNK_EPOCHS, dtype=jnp.int32)
         return jax.lax.scan(epoch_step, run, epochs)
 
-    return jax.vmap(one_run)(runs)
+    def skipped(run: Runs) -> tuple[Runs, jax.Array]:
+        return run, jnp.full((CHUNK_EPOCHS, len(METRICS)), jnp.nan, jnp.float32)
+
+    return map_run_groups(one_run, skipped, runs, n_runs)
+
+
+def map_run_groups(fn, skipped, runs, n_runs: jax.Array):
+    """vmap(fn) over runs, RUN_GROUP at a time; groups holding no run below n_runs get `skipped`.
+
+    A scan over groups with a real branch per group: the compiled program is the same for any
+    number of runs, and the cost follows the number of groups in use.
+    """
+    slots = jax.tree.leaves(runs)[0].shape[0]
+    padded = -(-slots // RUN_GROUP) * RUN_GROUP
+    grouped = jax.tree.map(
+        lambda a: _pad_rows(a, padded).reshape(-1, RUN_GROUP, *a.shape[1:]), runs
+    )
+
+    def group(_, xs):
+        index, members = xs
+        in_use = index * RUN_GROUP < n_runs
+        return None, jax.lax.cond(in_use, jax.vmap(fn), jax.vmap(skipped), members)
+
+    _, out = jax.lax.scan(group, None, (jnp.arange(padded // RUN_GROUP), grouped))
+    return jax.tree.map(lambda a: a.reshape(padded, *a.shape[2:])[:slots], out)
+
+
+def _pad_rows(a: jax.Array, rows: int) -> jax.Array:
+    """`a` with copies of its first row appended up to `rows` rows."""
+    extra = rows - a.shape[0]
+    return a if extra == 0 else jnp.concatenate([a, jnp.repeat(a[:1], extra, axis=0)])
 
 
 def _epoch(run, epoch, data, hyper, arch, optimizer, batch_size):
@@ -341,17 +398,24 @@ def _shuffled_order(key: jax.Array, n: jax.Array) -> jax.Array:
 
 
 def _evaluate(arch, params, rest, x, y, n) -> jax.Array:
-    """[mean cross-entropy, accuracy] over the first n rows, dropout off."""
+    """[mean cross-entropy, accuracy] over the first n rows, dropout off.
 
-    def per_row(xb, yb):
+    A loop over the EVAL_BLOCK-row blocks that hold real rows only (its trip count is traced
+    and shared by all runs, so it stays a loop under vmap): the cost follows n.
+    """
+
+    def block(i, sums):
+        xb = jax.lax.dynamic_slice_in_dim(x, i * EVAL_BLOCK, EVAL_BLOCK)
+        yb = jax.lax.dynamic_slice_in_dim(y, i * EVAL_BLOCK, EVAL_BLOCK)
         logits, _ = mlp.apply(arch, params, rest, xb, train=False)
         ce = optax.softmax_cross_entropy_with_integer_labels(logits, yb)
-        return ce, (jnp.argmax(logits, axis=-1) == yb).astype(jnp.float32)
+        correct = (jnp.argmax(logits, axis=-1) == yb).astype(jnp.float32)
+        weight = (i * EVAL_BLOCK + jnp.arange(EVAL_BLOCK) < n).astype(jnp.float32)
+        return sums + jnp.stack([jnp.sum(ce * weight), jnp.sum(correct * weight)])
 
-    ce, correct = map_valid_rows(per_row, (x, y), n)
-    weight = (jnp.arange(x.shape[0]) < n).astype(jnp.float32)
-    count = n.astype(jnp.float32)
-    return jnp.stack([jnp.sum(ce * weight) / count, jnp.sum(correct * weight) / count])
+    n_blocks = (n + EVAL_BLOCK - 1) // EVAL_BLOCK
+    sums = jax.lax.fori_loop(0, n_blocks, block, jnp.zeros(2, jnp.float32))
+    return sums / n.astype(jnp.float32)
 
 
 def map_valid_rows(fn, arrays: tuple[jax.Array, ...], n: jax.Array, block: int = EVAL_BLOCK):
@@ -398,17 +462,19 @@ def mc_dropout(arch, params, rest, x, samples: int = MC_SAMPLES) -> tuple[jax.Ar
     return predicted, jnp.std(chosen, axis=0)
 
 
-@functools.partial(jax.jit, static_argnames=("arch", "seeds", "planar"))
+@functools.partial(jax.jit, static_argnames=("arch", "planar"))
 def inspect_runs(
     runs: Runs,
     data: datasets.Dataset,
     grid_points: jax.Array,
+    n_runs: jax.Array,
+    firsts: jax.Array,
     *,
     arch: mlp.Architecture,
-    seeds: int,
     planar: bool,
 ) -> dict[str, jax.Array]:
-    """Confusion matrices of every run; MC-dropout views of each rate's first-seed run."""
+    """Confusion matrices of the first n_runs runs; MC-dropout views of the runs `firsts`
+    (each rate's first seed, padded to MAX_RATES)."""
 
     def confusion(params, rest):
         def per_row(xb):
@@ -433,9 +499,14 @@ def inspect_runs(
             )
         return views
 
-    firsts = jax.tree.map(lambda a: a[::seeds], (runs.params, runs.rest))
-    out = jax.vmap(uncertainty)(*firsts)
-    out["confusion"] = jax.vmap(confusion)(runs.params, runs.rest)
+    chosen = jax.tree.map(lambda a: a[firsts], (runs.params, runs.rest))
+    out = jax.vmap(uncertainty)(*chosen)
+    out["confusion"] = map_run_groups(
+        lambda run: confusion(run.params, run.rest),
+        lambda run: jnp.zeros((arch.n_classes, arch.n_classes), jnp.float32),
+        runs,
+        n_runs,
+    )
     return out
 
 
@@ -467,17 +538,22 @@ def _finish(settings, runs, data, rates, history, notes) -> Result:
     bound = float(max(1.5, np.abs(x_train).max(initial=0.0) * 1.1)) if info.planar else 1.0
     axis = np.linspace(-bound, bound, GRID_SIZE, dtype=np.float32)
     grid = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    n_runs = len(rates) * settings.seeds
+    firsts = np.zeros(MAX_RATES, np.int32)
+    firsts[: len(rates)] = np.arange(len(rates)) * settings.seeds
     views = jax.tree.map(
         np.asarray,
         inspect_runs(
             runs,
             data,
             jnp.asarray(grid),
+            jnp.asarray(n_runs, jnp.int32),
+            jnp.asarray(firsts),
             arch=settings.arch,
-            seeds=settings.seeds,
             planar=info.planar,
         ),
     )
+    views = {k: v[:n_runs] if k == "confusion" else v[: len(rates)] for k, v in views.items()}
     best = np.array([_best_epoch(v) for v in history["val_loss"]])
     confusion = views["confusion"].reshape(
         len(rates), settings.seeds, *views["confusion"].shape[1:]

@@ -76,8 +76,24 @@ def test_mask_drops_the_rate_and_rescales_the_rest(rate):
     out = np.asarray(layer(jnp.ones((200, 500), jnp.float32), train=True))
     dropped = (out == 0).mean()
     assert abs(dropped - rate) < 0.01  # 100,000 Bernoulli draws: std ≤ 0.0016
-    np.testing.assert_allclose(out[out != 0], 1.0 / (1.0 - rate), rtol=1e-6)
+    # keep is rounded to a multiple of 2⁻¹⁶, so the scale is 1/(1 − p) to within 2⁻¹⁶ / keep.
+    np.testing.assert_allclose(out[out != 0], 1.0 / (1.0 - rate), rtol=1e-4)
     assert abs(out.mean() - 1.0) < 0.03  # inverted dropout keeps the expectation
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.05, 0.5, 0.95, 1.0])
+def test_keep_mask_has_its_probability_on_odd_shapes_and_independent_halves(keep):
+    mask, exact = mlp.keep_mask(jax.random.key(11), jnp.float32(keep), (301, 333))
+    mask = np.asarray(mask)
+    assert mask.shape == (301, 333) and mask.dtype == bool
+    assert abs(float(exact) - keep) <= 2.0**-17
+    assert abs(mask.mean() - keep) < 0.005  # 100,233 draws: std ≤ 0.0016
+    # Both 16-bit halves of each random word are used: the two halves of the flat mask are
+    # built from the high and low halves of the same words, and must not be correlated.
+    flat = mask.ravel().astype(np.float64)
+    half = flat.size // 2
+    if 0 < keep < 1:
+        assert abs(np.corrcoef(flat[:half], flat[half : 2 * half])[0, 1]) < 0.02
 
 
 def test_loss_is_cross_entropy_plus_half_lambda_sum_of_squared_weights():
@@ -126,7 +142,8 @@ def test_vmapped_runs_equal_the_same_runs_one_by_one():
 
     def train(index, rate):
         runs = dt.init_runs(jnp.uint32(9), jnp.asarray(index), jnp.asarray(rate), **static)
-        return dt.train_chunk(runs, data, hyper, jnp.int32(0), batch_size=32, **static)
+        n_runs = jnp.int32(len(index))
+        return dt.train_chunk(runs, data, hyper, jnp.int32(0), n_runs, batch_size=32, **static)
 
     together, history = train(seed_index, rates)
     for i in range(4):
@@ -146,7 +163,7 @@ def test_rng_state_advances_once_per_step_through_the_chunked_scan():
     static = {"arch": ARCH, "optimizer": "adam"}
     runs = dt.init_runs(jnp.uint32(0), jnp.arange(4, dtype=jnp.int32), jnp.full(4, 0.5), **static)
     before = _count(runs.rest)
-    runs, _ = dt.train_chunk(runs, data, hyper, jnp.int32(0), batch_size=32, **static)
+    runs, _ = dt.train_chunk(runs, data, hyper, jnp.int32(0), jnp.int32(4), batch_size=32, **static)
     # 64 examples in batches of 32: 2 steps per epoch, 10 epochs, one draw per layer and step.
     np.testing.assert_array_equal(_count(runs.rest), before + 20)
 
@@ -185,11 +202,28 @@ def test_moving_non_structural_sliders_compiles_nothing(small_result):
         {"lr": 0.003, "l2": 0.001, "rates": (0.2, 0.8)},
         {"noise": 0.5, "label_noise": 0.3, "seed": 1234},
         {"n_train": 300, "val_share": 0.8, "epochs": 25},
+        {"rates": (0.0, 0.2, 0.5, 0.8, 0.9), "seeds": dt.MAX_SEEDS},  # every slot in use
+        {"rates": (0.3,), "seeds": 1},
     ]
     with count_compiles() as compiles:
         for move in moves:
             dt.explore(dataclasses.replace(SMALL, **move))
     assert compiles.count == 0
+
+
+def test_a_run_does_not_depend_on_how_many_runs_share_the_sweep():
+    """Slots and skipped groups change nothing: a rate's seed-0 run is the same alone or among
+    all MAX_RATES × MAX_SEEDS runs."""
+    alone = dt.explore(dataclasses.replace(SMALL, rates=(0.5,), seeds=1, epochs=5))
+    crowd = dt.explore(
+        dataclasses.replace(SMALL, rates=(0.0, 0.2, 0.5, 0.7, 0.9), seeds=dt.MAX_SEEDS, epochs=5)
+    )
+    assert crowd.history["val_loss"].shape == (5, dt.MAX_SEEDS, 5)
+    for name in dt.METRICS:
+        np.testing.assert_allclose(
+            crowd.history[name][2, 0], alone.history[name][0, 0], rtol=1e-5, atol=1e-6
+        )
+    np.testing.assert_allclose(crowd.confusion[2].sum(), alone.confusion[0].sum())
 
 
 def test_diverging_runs_are_cut_at_the_first_non_finite_epoch():
@@ -219,7 +253,7 @@ def test_progress_arrives_per_chunk_and_ends_with_the_result():
 
 def test_sanitize_clamps_what_the_core_cannot_run():
     s = dt.sanitize(dt.Settings(epochs=10_000, rates=(0.5, 2.0, 0.5), seeds=99, batch_size=7))
-    assert s.epochs == dt.MAX_EPOCHS and s.rates == (0.5, 0.95) and s.seeds == 8
+    assert s.epochs == dt.MAX_EPOCHS and s.rates == (0.5, 0.95) and s.seeds == dt.MAX_SEEDS
     assert s.batch_size == 32
 
 

@@ -116,9 +116,11 @@ def test_moving_numeric_sliders_compiles_nothing(small_page, compile_counter):
         at.slider(key="drop.val_share").set_value(0.5).run()
         at.multiselect(key="drop.rates").set_value(["0.2", "0.8"]).run()
         at.slider(key="drop.epochs").set_value(20).run()
+        at.multiselect(key="drop.rates").set_value(["0", "0.2", "0.8"]).run()
+        at.slider(key="drop.seeds").set_value(4).run()
     assert_no_exception(at)
     assert compiles.count == 0
-    assert _x(figure_by_title(at, "Generalization gap")) == [0.2, 0.8]
+    assert _x(figure_by_title(at, "Generalization gap")) == [0.0, 0.2, 0.8]
 
 
 def test_inspecting_another_rate_and_train_view_only_redraw():
