@@ -17,6 +17,7 @@ Run: `python -m bench.latency` (needs /usr/bin/chromium and the playwright packa
 """
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -70,12 +71,13 @@ def cold_starts(browser, page: PageCase) -> dict[str, tuple]:
     return found
 
 
-def repaint_times(tabs: dict, changes: int, warmup: int) -> dict[str, dict[str, list[float]]]:
+def repaint_times(tabs: dict, changes: int, warmup: int) -> dict[str, dict]:
     """Round-robin over the pages: one slider step each per round, in the browser and in a
     browser-less session (websocket client) that steps the same slider down from its maximum,
     so neither revisits a value. ms per step: "browser" to the repaint, "server" to the run's end.
     """
-    times = {name: {"browser": [], "server": []} for name in tabs}
+    times = {name: {"browser": [], "server": [], "slider": case.bench_slider}
+             for name, (_, case, _, _) in tabs.items()}  # fmt: skip
     for round_index in range(warmup + changes):
         for name, (tab, case, client, page_path) in tabs.items():
             browser_ms = driver.press_slider(tab, case.bench_slider)
@@ -108,7 +110,7 @@ def open_tabs(browser, app_url: str, floor_url: str, cases: list[PageCase]) -> d
     return tabs
 
 
-def latency_table(times: dict[str, dict[str, list[float]]]) -> str:
+def latency_table(times: dict[str, dict]) -> str:
     floor_p95 = float(np.percentile(times["floor"]["browser"], 95))
     lines = [
         "| page | slider | changes | p50 ms | p95 ms | max ms | server rerun p50 / p95 ms "
@@ -127,7 +129,7 @@ def latency_table(times: dict[str, dict[str, list[float]]]) -> str:
                 target = f"≤ floor + {TARGET_OVER_FLOOR_MS:.0f}: {'met' if met else 'MISSED'}"
             else:
                 target = "—"
-        slider = FLOOR.slider if name == "floor" else _case(name).bench_slider
+        slider = both["slider"]
         lines.append(
             f"| {name} | `{slider}` | {len(ms)} | {statistics.median(ms):.0f} | {p95:.0f} | "
             f"{max(ms):.0f} | {statistics.median(server):.0f} / "
@@ -151,19 +153,27 @@ def cold_start_table(starts: dict[str, tuple]) -> str:
     return "\n".join(lines)
 
 
-def _case(url_path: str) -> PageCase:
-    return next(case for case in present_cases() if case.url_path == url_path)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=20, help="timed slider steps per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps per page first")
     parser.add_argument("--skip-cold-start", action="store_true")
     parser.add_argument("--pages", nargs="*", help="url paths to measure (default: all)")
+    parser.add_argument(
+        "--slider",
+        nargs="*",
+        default=[],
+        metavar="PAGE=KEY",
+        help="move another slider on a page, e.g. initialization=init.depth",
+    )
     args = parser.parse_args()
 
-    cases = [case for case in present_cases() if case.bench_slider]
+    chosen = dict(item.split("=", 1) for item in args.slider)
+    cases = [
+        dataclasses.replace(case, latency_slider=chosen.get(case.url_path, case.latency_slider))
+        for case in present_cases()
+    ]
+    cases = [case for case in cases if case.bench_slider]
     if args.pages:
         cases = [case for case in cases if case.url_path in args.pages]
     with sync_playwright() as playwright:

@@ -4,7 +4,14 @@ import numpy as np
 import streamlit as st
 
 from core.datasets import DATASETS, TRAIN_MAX
-from core.dropout_training import MAX_EPOCHS, OPTIMIZERS, Settings, train_in_chunks
+from core.dropout_training import (
+    MAX_EPOCHS,
+    MAX_RATES,
+    MAX_SEEDS,
+    OPTIMIZERS,
+    Settings,
+    train_in_chunks,
+)
 from core.mlp import ACTIVATIONS
 from playground import show
 from playground.compute import ServerBusy, heavy_work
@@ -30,9 +37,13 @@ SPECS = (
     Select("batch_size", "Batch size", tuple(BATCHES), "32"),
     Slider("epochs", "Epochs", 10, MAX_EPOCHS, 100, 10, integer=True),
     MultiSelect(
-        "rates", "Dropout rates to compare", RATES, ("0", "0.2", "0.5", "0.8"), max_selections=5
+        "rates",
+        "Dropout rates to compare",
+        RATES,
+        ("0", "0.2", "0.5", "0.8"),
+        max_selections=MAX_RATES,
     ),
-    Slider("seeds", "Seeds per rate", 1, 5, 3, 1, "Runs per rate; bands show ± std", True),
+    Slider("seeds", "Seeds per rate", 1, MAX_SEEDS, 3, 1, "Runs per rate; bands show ± std", True),
     Slider("seed", "Seed", 0, 9999, 0, 1, integer=True),
     Select("inspect", "Rate to inspect", RATES, "0.5", "Confusion, uncertainty, weights"),
     Toggle("train_off", "Train curves with dropout off", False),
