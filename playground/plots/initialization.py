@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import add_band, color, new_figure
+from playground.plots.style import add_band, color, new_figure, vline
 
 SHARE_FLOOR = 1e-4  # the heatmap's colour is log10(share), floored here
 
@@ -27,7 +27,7 @@ def weights_vs_density(
     if pdf is not None:
         fig.add_scatter(x=x, y=pdf, name="density", line={"color": color(1), "width": 2})
     elif point_mass is not None:
-        fig.add_vline(x=point_mass, line={"color": color(1), "dash": "dash"})
+        vline(fig, point_mass, color=color(1), dash="dash")
         text = f"every weight = {point_mass:.3g}"
         fig.add_annotation(x=point_mass, y=1, yref="paper", text=text, showarrow=False)
     fig.update_layout(bargap=0)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import color, new_figure
+from playground.plots.style import color, new_figure, vline
 
 if TYPE_CHECKING:  # the result types only; plotting never runs core code
     from core.optimizers import CurvatureReport, Exploration, Run, Sweep
@@ -141,7 +141,7 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
                 showlegend=False,
                 marker={"symbol": "x", "size": 12, "color": run_color(run)},
             )
-    fig.add_vline(x=at_step, line={"color": "gray", "dash": "dot"})
+    vline(fig, at_step, color="gray", dash="dot")
     return fig
 
 

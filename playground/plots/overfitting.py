@@ -3,7 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import color, new_figure
+from playground.plots.style import color, new_figure, vline
 
 
 def _y_range(*arrays: np.ndarray) -> list[float]:
@@ -63,7 +63,7 @@ def plot_error_vs_degree(
         x=degrees, y=np.maximum(train_mse, 1e-12), name="training error", mode="lines+markers"
     )
     fig.add_scatter(x=degrees, y=val_mse, name="validation error", mode="lines+markers")
-    fig.add_vline(x=degree, line_dash="dash", line_color="gray", annotation_text=f"degree {degree}")
+    vline(fig, degree, f"degree {degree}", dash="dash", color="gray")
     return fig
 
 
@@ -104,7 +104,7 @@ def plot_bias_variance(
         mode="markers",
         marker={"symbol": "diamond-open", "size": 9, "color": color(3)},
     )
-    fig.add_vline(x=degree, line_dash="dash", line_color="gray")
+    vline(fig, degree, dash="dash", color="gray")
     return fig
 
 
@@ -122,12 +122,8 @@ def plot_double_descent(
         x=n_features, y=np.maximum(train_mse, 1e-8), name="training error", mode="lines"
     )
     fig.add_scatter(x=n_features, y=test_mse, name="validation error", mode="lines+markers")
-    fig.add_vline(
-        x=n_points,
-        line_dash="dash",
-        line_color="gray",
-        annotation_text=f"interpolation threshold ({n_points} points)",
-    )
+    text = f"interpolation threshold ({n_points} points)"
+    vline(fig, n_points, text, dash="dash", color="gray")
     return fig
 
 

@@ -80,3 +80,29 @@ def add_band(
         x=x, y=list(mean), name=name, line={"color": color_hex}, legendgroup=name, **trace
     )
     return fig
+
+
+def vline(fig: go.Figure, x: float, text: str = "", **line: object) -> go.Figure:
+    """A vertical line across the plot at x, optionally labelled at its top right.
+
+    What `fig.add_vline` draws, added as a plain shape: add_vline searches every subplot for
+    each line and cost ~5 ms a call, a visible share of a slider move.
+    """
+    fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain", line=line or None)
+    if text:
+        fig.add_annotation(
+            x=x, xref="x", y=1, yref="y domain", text=text, showarrow=False,
+            xanchor="left", yanchor="top",
+        )  # fmt: skip
+    return fig
+
+
+def hline(fig: go.Figure, y: float, text: str = "", **line: object) -> go.Figure:
+    """A horizontal line across the plot at y, optionally labelled at its right end."""
+    fig.add_shape(type="line", y0=y, y1=y, yref="y", x0=0, x1=1, xref="x domain", line=line or None)
+    if text:
+        fig.add_annotation(
+            y=y, yref="y", x=1, xref="x domain", text=text, showarrow=False,
+            xanchor="right", yanchor="bottom",
+        )  # fmt: skip
+    return fig

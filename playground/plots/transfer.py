@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import add_band, color, new_figure
+from playground.plots.style import add_band, color, hline, new_figure, vline
 
 CLASS_NAMES = tuple(str(c) for c in range(5))
 
@@ -28,8 +28,8 @@ def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
     )
     for i, name in enumerate(result["strategies"]):
         add_band(fig, result["k"], result["mean"][i], result["std"][i], name, color(i))
-    fig.add_vline(x=k, line_dash="dot", line_color="grey")
-    fig.add_hline(y=0.2, line_dash="dash", line_color="lightgrey", annotation_text="chance")
+    vline(fig, k, dash="dot", color="grey")
+    hline(fig, 0.2, "chance", dash="dash", color="lightgrey")
     fig.update_yaxes(range=[0, 1])
     return fig
 
@@ -207,7 +207,7 @@ def plot_accuracy_vs_epsilon(adversarial: dict, epsilon: float, steps: int) -> g
         name="targeted PGD success (target = label + 1)",
         line={"dash": "dash"},
     )
-    fig.add_vline(x=epsilon, line_dash="dot", line_color="grey")
+    vline(fig, epsilon, dash="dot", color="grey")
     fig.update_yaxes(range=[0, 1])
     return fig
 
