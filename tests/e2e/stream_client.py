@@ -31,7 +31,10 @@ class Run:
     finished: bool = False
     status: int | None = None
     widgets: dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> element proto
-    figures: dict[str, Any] = dataclasses.field(default_factory=dict)  # key -> plotly spec
+    # key -> plotly spec of the charts on the page when the run ended: a chart that a later
+    # element replaced at its position (a live progress chart emptied at the end) is gone.
+    figures: dict[str, Any] = dataclasses.field(default_factory=dict)
+    figure_at: dict[tuple[int, ...], str] = dataclasses.field(default_factory=dict)
     texts: list[str] = dataclasses.field(default_factory=list)  # text, markdown, alerts
     errors: list[str] = dataclasses.field(default_factory=list)  # exceptions, timeouts, 404s
     error_notes: list[str] = dataclasses.field(default_factory=list)  # st.error boxes
@@ -118,7 +121,7 @@ class StreamClient:
             message.ParseFromString(raw)
             kind = message.WhichOneof("type")
             if kind == "delta":
-                self._read_delta(message.delta, run)
+                self._read_delta(message.delta, run, tuple(message.metadata.delta_path))
             elif kind == "page_not_found":
                 run.errors.append(f"page not found: {message.page_not_found.page_name}")
             elif kind == "script_finished":
@@ -130,9 +133,12 @@ class StreamClient:
         run.seconds = time.perf_counter() - start
         return run
 
-    def _read_delta(self, delta, run: Run) -> None:
+    def _read_delta(self, delta, run: Run, path: tuple[int, ...]) -> None:
         if delta.WhichOneof("type") != "new_element":
             return
+        replaced = run.figure_at.pop(path, None)
+        if replaced is not None:
+            run.figures.pop(replaced, None)
         element = delta.new_element
         kind = element.WhichOneof("type")
         body = getattr(element, kind)
@@ -149,6 +155,7 @@ class StreamClient:
             return
         if kind == "plotly_chart":
             run.figures[key] = json.loads(body.spec) if self.decode_figures else body.spec
+            run.figure_at[path] = key
         else:
             self.ids[key] = body.id
             self.kinds[key] = kind
