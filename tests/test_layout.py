@@ -1,4 +1,4 @@
-"""Structural rules: core is UI-free, every registered page exists, pages hold no jit."""
+"""Structural rules: core is UI-free, every registered page exists, pages are short, no jit."""
 
 import re
 import subprocess
@@ -6,7 +6,10 @@ import sys
 from pathlib import Path
 
 import core
+import playground.page_specs
 from playground.registry import HOME, PAGES, PAGES_DIR
+
+MAX_PAGE_LINES = 120  # style guide: past this, a page is doing someone else's job
 
 
 def test_core_sources_import_no_ui_library():
@@ -38,3 +41,20 @@ def test_every_registered_page_script_exists():
 def test_pages_hold_no_jit():
     for script in PAGES_DIR.glob("*.py"):
         assert not re.search(r"(jax\.jit|nnx\.jit|\bjit\()", script.read_text()), script
+
+
+def test_pages_stay_short():
+    """A page: controls → cached core call → plots + text; its data lives in page_specs."""
+    scripts = sorted(PAGES_DIR.glob("*.py"))
+    assert scripts
+    for script in scripts:
+        lines = len(script.read_text().splitlines())
+        assert lines <= MAX_PAGE_LINES, f"{script.name}: {lines} lines (at most {MAX_PAGE_LINES})"
+
+
+def test_page_specs_import_no_ui_library():
+    files = [file for path in playground.page_specs.__path__ for file in Path(path).rglob("*.py")]
+    assert len(files) > 1
+    for file in files:
+        text = file.read_text()
+        assert not re.search(r"^\s*(import|from)\s+(streamlit|plotly)\b", text, re.M), file

@@ -1,0 +1,1 @@
+"""Each page's controls and "Try this" experiments as data, one module per page."""
