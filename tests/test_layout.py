@@ -58,3 +58,19 @@ def test_page_specs_import_no_ui_library():
     for file in files:
         text = file.read_text()
         assert not re.search(r"^\s*(import|from)\s+(streamlit|plotly)\b", text, re.M), file
+
+
+def test_every_package_is_listed_for_installation():
+    """A package missing from pyproject's list is left out of a non-editable install."""
+    import tomllib
+
+    root = PAGES_DIR.parent
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for top in ("core", "playground")
+        for init in (root / top).rglob("__init__.py")
+    }
+    assert found <= listed, found - listed
