@@ -11,7 +11,8 @@ Runs with the same seed index share their initial weights and batch order across
 
 The number of runs is not structural either: runs sit in RUN_SLOTS fixed slots, and a scan walks
 them RUN_GROUP at a time (vmapped inside a group), skipping the groups past the real runs with a
-`lax.cond`. Adding a rate or a seed therefore compiles nothing, and unused slots cost nothing.
+`lax.cond`. Adding a rate or a seed therefore compiles nothing, and a group holding no real
+run costs nothing (a partly used group is trained whole).
 
 Reference case (the defaults, asserted by the tests): digits, 100 training images of which 20%
 carry a wrong label, 300 clean validation images, 2 × 256 ReLU units, Adam 1e-3, batch 32, 100
