@@ -3,6 +3,10 @@
 import subprocess
 import sys
 
+import jax
+import jax.numpy as jnp
+import numpy as np
+
 from core.runtime import device_summary
 
 
@@ -10,6 +14,15 @@ def test_device_summary_names_backend_and_devices():
     info = device_summary()
     assert info["backend"] in ("cpu", "gpu", "tpu", "cuda", "rocm")
     assert len(info["devices"]) >= 1
+
+
+def test_importing_core_asks_for_full_float32_matrix_products():
+    # GPUs default to TF32 for float32 dots; the closed-form fits need float32 (see core/__init__).
+    assert jax.config.jax_default_matmul_precision == "highest"
+    a, b = np.random.default_rng(0).standard_normal((2, 256, 256)).astype(np.float32)
+    exact = a.astype(np.float64) @ b
+    error = np.linalg.norm(np.asarray(jax.jit(jnp.dot)(a, b)) - exact) / np.linalg.norm(exact)
+    assert error < 1e-5  # TF32 gives ≈ 3e-4
 
 
 def test_compilation_cache_writes_compiled_programs_to_disk(tmp_path):
