@@ -365,7 +365,8 @@ def _cut_non_finite(out: dict, depth: int) -> tuple[dict, dict, tuple[str, ...]]
     going down from the top, as backprop runs, and never above the forward cut. Exact zeros
     cannot sit on a log axis: they become NaN in the std/norm series, with a note."""
     notes = []
-    bad = ~out["z_finite"][:depth]
+    # A std or norm can overflow while every value is finite (their squares are not).
+    bad = ~out["z_finite"][:depth] | ~np.isfinite(out["z_std"][:depth])
     cut = int(np.argmax(bad)) if bad.any() else depth
     if cut < depth:
         notes.append(f"Pre-activations overflowed float32 (diverged) at layer {cut + 1}.")
@@ -382,7 +383,7 @@ def _cut_non_finite(out: dict, depth: int) -> tuple[dict, dict, tuple[str, ...]]
         forward[key][forward[key] == 0] = np.nan
     grad = out["grad_norm"][:depth].astype(np.float64)
     grad[cut:] = np.nan  # δ_l = (W⊤δ_{l+1}) ⊙ φ′(z_l) means nothing where z_l is not finite
-    bad_grad = ~out["grad_finite"][:depth]
+    bad_grad = ~out["grad_finite"][:depth] | ~np.isfinite(grad)
     bad_grad[cut:] = False
     if bad_grad.any():
         top = int(np.nonzero(bad_grad)[0][-1])

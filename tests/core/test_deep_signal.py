@@ -20,6 +20,7 @@ from core.deep_signal import (
     SCHEME_NAMES,
     TRAIN_STEPS,
     Settings,
+    _cut_non_finite,
     batch_norm,
     compare_training,
     digits,
@@ -235,6 +236,33 @@ def test_overflow_cuts_forward_and_gradient_curves():
     assert "Gradients overflowed" in " ".join(result.notes)
 
 
+def _finite_layers(depth: int) -> dict[str, np.ndarray]:
+    """Per-layer outputs of a network where nothing overflowed."""
+    keys = ("z_std", "h_std", "a_std", "flat_share", "dead_units", "grad_norm")
+    out = {key: np.ones(depth, np.float32) for key in keys}
+    flags = {"z_finite": np.ones(depth, bool), "grad_finite": np.ones(depth, bool)}
+    return out | flags | {"hist": np.ones((depth, 4), np.float32)}
+
+
+def test_a_gradient_norm_that_overflows_while_every_gradient_is_finite_is_cut():
+    # √width · rms overflows float32 before any single δ does (seen on an H100: 6e37, then inf).
+    out = _finite_layers(6)
+    out["grad_norm"] = np.array([np.inf, 3e37, 1e30, 1.0, 1.0, 1.0], np.float32)
+    forward, grads, notes = _cut_non_finite(out, 6)
+    assert np.isnan(grads["grad_norm"][0]) and np.all(np.isfinite(grads["grad_norm"][1:]))
+    assert "Gradients overflowed float32 (diverged) at layer 1" in " ".join(notes)
+    assert np.all(np.isfinite(forward["z_std"]))
+
+
+def test_a_std_that_overflows_while_every_value_is_finite_cuts_the_forward_curves():
+    out = _finite_layers(6)
+    out["z_std"][3:] = np.inf
+    forward, grads, notes = _cut_non_finite(out, 6)
+    assert np.all(np.isfinite(forward["z_std"][:3])) and np.all(np.isnan(forward["z_std"][3:]))
+    assert np.all(np.isnan(grads["grad_norm"][3:]))
+    assert "overflowed float32 (diverged) at layer 4" in " ".join(notes)
+
+
 # Compile counts ----------------------------------------------------------------------------
 
 
@@ -270,7 +298,11 @@ def test_race_separates_the_schemes():
     assert result.losses.shape == (4, 4, TRAIN_STEPS)
     normal, gaussian, xavier, he = range(4)
     assert result.diverged_at[normal] > 0  # N(0, 1): logits of ~10⁴, SGD blows up
-    assert np.all(np.isnan(result.losses[normal, :, result.diverged_at[normal] :]))
+    # Each seed's curve is cut where it diverges; the scheme's mark is the earliest seed's step.
+    nan = np.isnan(result.losses[normal])
+    first = np.where(nan.any(axis=1), nan.argmax(axis=1), TRAIN_STEPS)
+    assert result.diverged_at[normal] == first.min() + 1
+    assert all(nan[seed, step:].all() for seed, step in enumerate(first))
     assert np.nanmean(result.losses[gaussian, :, -20:]) > 2.2  # vanishing signal: stuck at ln 10
     for good in (xavier, he):
         assert result.diverged_at[good] == 0
