@@ -1,12 +1,14 @@
 """Dropout page: the default sweep (4 rates × 3 seeds × 100 epochs on digits) against PyTorch.
 
-Run: `python -m bench.dropout` (the PyTorch baseline needs the bench extra: `pip install
-torch==2.13.0`; without it only the JAX rows are printed). Both sides do the same work per
-epoch: shuffled minibatches of 32 with dropout and Adam, then the training and validation sets
-evaluated with dropout off. PyTorch trains the 12 networks one after another, eagerly, as a
-learner's notebook would; JAX trains them in one jitted call, vmapped 4 at a time.
+Run: `python -m bench.dropout [--torch-threads 1 2] [--torch-cuda]` (the PyTorch baseline needs
+the bench extra: `pip install torch==2.13.0`; without it only the JAX rows are printed). On a GPU
+machine JAX runs on the GPU; `--torch-cuda` adds PyTorch eager on the same GPU. Both sides do the
+same work per epoch: shuffled minibatches of 32 with dropout and Adam, then the training and
+validation sets evaluated with dropout off. PyTorch trains the 12 networks one after another,
+eagerly, as a learner's notebook would; JAX trains them in one jitted call, vmapped 4 at a time.
 """
 
+import argparse
 import dataclasses
 import os
 import time
@@ -34,18 +36,25 @@ def jax_sweeps(settings: Settings, repeats: int = REPEATS) -> np.ndarray:
     return np.asarray(seconds)
 
 
-def torch_sweep(settings: Settings, seed: int) -> float:
-    """The same sweep in PyTorch eager on CPU: same data, network, optimizer and evaluation."""
+def torch_sweep(settings: Settings, seed: int, device: str = "cpu") -> float:
+    """The same sweep in PyTorch eager: same data, network, optimizer and evaluation."""
+    import torch
+
+    with torch.device(device):
+        return _torch_sweep(settings, seed, device)
+
+
+def _torch_sweep(settings: Settings, seed: int, device: str) -> float:
     import torch
 
     n_train, n_val, _ = datasets.split_sizes(settings.dataset, settings.n_train, settings.val_share)
     data = datasets.make_dataset(
         settings.dataset, seed, n_train, n_val, settings.noise, settings.label_noise
     )
-    x_train = torch.tensor(np.asarray(data.x_train)[:n_train])
-    y_train = torch.tensor(np.asarray(data.y_train)[:n_train]).long()
-    x_val = torch.tensor(np.asarray(data.x_val)[:n_val])
-    y_val = torch.tensor(np.asarray(data.y_val)[:n_val]).long()
+    x_train = torch.tensor(np.asarray(data.x_train)[:n_train], device=device)
+    y_train = torch.tensor(np.asarray(data.y_train)[:n_train], device=device).long()
+    x_val = torch.tensor(np.asarray(data.x_val)[:n_val], device=device)
+    y_val = torch.tensor(np.asarray(data.y_val)[:n_val], device=device).long()
     info = datasets.DATASETS[settings.dataset]
     torch.manual_seed(seed)
     start = time.perf_counter()
@@ -72,7 +81,7 @@ def torch_sweep(settings: Settings, seed: int) -> float:
                     for x, y in ((x_train, y_train), (x_val, y_val)):
                         logits = model(x)
                         torch.nn.functional.cross_entropy(logits, y)
-                        (logits.argmax(dim=1) == y).float().mean()
+                        (logits.argmax(dim=1) == y).float().mean().item()
     return time.perf_counter() - start
 
 
@@ -83,6 +92,12 @@ def throughput(settings: Settings, seconds: float) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--torch-cuda", action="store_true", help="also PyTorch eager on the GPU")
+    args = parser.parse_args()
+    threads = tuple(args.torch_threads)
+    devices = ("cpu", "cuda") if args.torch_cuda else ("cpu",)
     print(f"device: {device_summary()}; {os.cpu_count()} CPUs")
     print(f"load average before: {os.getloadavg()[0]:.1f} (other processes share the CPUs)")
     s = BASE
@@ -108,8 +123,8 @@ def main() -> None:
         row("JAX, one sweep per slider move", sweeps, compiles.count, _rate(BASE, sweeps)),
         row("JAX, one chunk of 10 epochs (progress step)", chunks, chunk_compiles.count),
     ]  # fmt: skip
-    torch_default = torch_baselines(BASE, threads=(1, 2))
-    rows += [r for r, _ in torch_default]
+    torch_default = torch_baselines(BASE, threads=threads, devices=devices)
+    rows += [r for r, _, _ in torch_default]
     # The same sweep with 2 × 64 units: less arithmetic per step, so per-call overhead dominates.
     narrow = dataclasses.replace(BASE, width=64)
     explore(narrow)
@@ -117,8 +132,10 @@ def main() -> None:
         narrow_sweeps = jax_sweeps(narrow)
     rows.append(row("JAX, same sweep with 2 × 64 units", narrow_sweeps, narrow_compiles.count,
                     _rate(narrow, narrow_sweeps)))  # fmt: skip
-    torch_narrow = torch_baselines(narrow, threads=(1,), label="2 × 64 units")
-    rows += [r for r, _ in torch_narrow]
+    torch_narrow = torch_baselines(
+        narrow, threads=threads[:1], devices=devices, label="2 × 64 units"
+    )
+    rows += [r for r, _, _ in torch_narrow]
     print(HEADER)
     print("\n".join(rows))
     print(f"load average after: {os.getloadavg()[0]:.1f}")
@@ -126,11 +143,11 @@ def main() -> None:
         ("2 × 256 (default)", sweeps, torch_default),
         ("2 × 64", narrow_sweeps, torch_narrow),
     ):
-        if torch_rows:
-            best = min(seconds for _, seconds in torch_rows)
-            print(
-                f"{name}: JAX throughput / best PyTorch eager: {best / np.median(jax_seconds):.1f}×"
-            )
+        for device in devices:
+            times = [seconds for _, seconds, where in torch_rows if where == device]
+            if times:
+                ratio = min(times) / np.median(jax_seconds)
+                print(f"{name}: JAX throughput / best PyTorch eager on {device}: {ratio:.1f}×")
 
 
 def _rate(settings: Settings, seconds: np.ndarray) -> str:
@@ -138,21 +155,33 @@ def _rate(settings: Settings, seconds: np.ndarray) -> str:
 
 
 def torch_baselines(
-    settings: Settings, threads: tuple[int, ...], label: str = "same sweep"
-) -> list[tuple[str, float]]:
-    """(table row, median seconds) per intra-op thread count; [] without torch installed."""
+    settings: Settings,
+    threads: tuple[int, ...],
+    devices: tuple[str, ...] = ("cpu",),
+    label: str = "same sweep",
+) -> list[tuple[str, float, str]]:
+    """(table row, median seconds, device) per CPU thread count, then on the GPU if asked.
+
+    [] without torch installed.
+    """
     try:
         import torch
     except ImportError:
         return []
     out = []
-    for count in threads:
+    runs = [("cpu", count) for count in threads]
+    if "cuda" in devices and torch.cuda.is_available():
+        torch_sweep(settings, 0, "cuda")  # warm-up: CUDA context and kernel loading
+        runs.append(("cuda", max(threads)))
+    for device, count in runs:
         torch.set_num_threads(count)
-        seconds = np.asarray(
-            [torch_sweep(settings, seed) for seed in range(2 if count == 1 else 1)]
+        repeats = 2 if count == 1 or device == "cuda" else 1
+        seconds = np.asarray([torch_sweep(settings, seed, device) for seed in range(repeats)])
+        where = f"{count} thread(s)" if device == "cpu" else torch.cuda.get_device_name()
+        name = f"PyTorch {torch.__version__} eager, {label}, {where}"
+        out.append(
+            (row(name, seconds, "–", _rate(settings, seconds)), float(np.median(seconds)), device)
         )
-        name = f"PyTorch {torch.__version__} eager, {label}, {count} thread(s)"
-        out.append((row(name, seconds, "–", _rate(settings, seconds)), float(np.median(seconds))))
     return out
 
 

@@ -6,12 +6,11 @@ import json
 from collections.abc import Mapping
 
 import numpy as np
-import pytest
 from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
-from core.compile_counter import count_compiles
 from playground.registry import PAGES_DIR, ROOT
+from tests.core.conftest import compile_counter  # noqa: F401  (a fixture for the page tests)
 
 APP_TIMEOUT_S = 120
 
@@ -81,9 +80,3 @@ def assert_no_exception(at: AppTest) -> None:
 
 def warnings_text(at: AppTest) -> str:
     return "\n".join(w.value for w in at.warning)
-
-
-@pytest.fixture
-def compile_counter():
-    """`def test_x(compile_counter): with compile_counter() as c: ...; assert c.count == 0`."""
-    return count_compiles

@@ -7,9 +7,21 @@ step count) mark themselves `standard_promotion`: the strictness is for our code
 import jax
 import pytest
 
+from core.compile_counter import count_compiles
+
 
 @pytest.fixture(autouse=True)
 def strict_dtype_promotion(request):
     mode = "standard" if request.node.get_closest_marker("standard_promotion") else "strict"
     with jax.numpy_dtype_promotion(mode):
         yield
+
+
+@pytest.fixture
+def compile_counter():
+    """`def test_x(compile_counter): with compile_counter() as c: ...; assert c.count == 0`.
+
+    Here rather than in tests/conftest.py (which imports Streamlit) so that the core tests run
+    alone where Streamlit is not installed, e.g. on a GPU machine (bench/gpu_check.sh).
+    """
+    return count_compiles
