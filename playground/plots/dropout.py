@@ -4,7 +4,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.plots.style import TEMPLATE_NAME, add_band, color, new_figure, rgba
+from playground.plots.style import (
+    COLORBAR,
+    TEMPLATE_NAME,
+    add_band,
+    color,
+    new_figure,
+    rgba,
+)
 
 POINT_SIZE = 6
 
@@ -52,7 +59,8 @@ def curves(result, kind: str, train_with_dropout: bool = True) -> go.Figure:
     validation loss).
     """
     title = "Loss per epoch" if kind == "loss" else "Accuracy per epoch"
-    fig = new_figure(title, "epoch", "cross-entropy" if kind == "loss" else "accuracy")
+    y_title = "cross-entropy" if kind == "loss" else "accuracy"
+    fig = new_figure(title, "epoch", y_title, margin={"b": 155})  # legend: 2 rows
     train_key = f"train_{kind}_dropout" if train_with_dropout else f"train_{kind}"
     train_name = "train, dropout on" if train_with_dropout else "train, dropout off"
     epochs = result.epochs
@@ -216,7 +224,9 @@ def confusion(result, index: int) -> go.Figure:
     rate = result.rates[index]
     names = list(result.class_names)
     counts = result.confusion[index]
-    fig = new_figure(f"Confusion matrix, {rate_label(rate)} (validation)", "predicted", "true")
+    fig = new_figure(
+        f"Confusion matrix, {rate_label(rate)} (validation)", "predicted", "true", margin=COLORBAR
+    )
     fig.add_heatmap(
         x=names,
         y=names,

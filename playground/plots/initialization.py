@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import add_band, color, new_figure, vline
+from playground.plots.style import COLORBAR, add_band, color, new_figure, vline
 
 SHARE_FLOOR = 1e-4  # the heatmap's colour is log10(share), floored here
 
@@ -39,7 +39,10 @@ def activation_heatmap(
 ) -> go.Figure:
     """Per-layer distribution of post-activations: one histogram per row, colour = log share."""
     fig = new_figure(
-        f"Activation distribution per layer ({activation})", "activation value a_l", "layer"
+        f"Activation distribution per layer ({activation})",
+        "activation value a_l",
+        "layer",
+        margin=COLORBAR,
     )
     centers = 0.5 * (edges[1:] + edges[:-1])
     with np.errstate(divide="ignore", invalid="ignore"):

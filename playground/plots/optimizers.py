@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import color, new_figure, vline
+from playground.plots.style import COLORBAR, color, new_figure, vline
 
 if TYPE_CHECKING:  # the result types only; plotting never runs core code
     from core.optimizers import CurvatureReport, Exploration, Run, Sweep
@@ -37,7 +37,10 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
     path, start and known minima, each run's position at `at_step`, and Hessian eigenvectors."""
     (x0, x1), (y0, y1) = result.domain
     fig = new_figure(
-        f"Trajectories on the {result.surface} surface — dots at step {at_step}", "x", "y"
+        f"Trajectories on the {result.surface} surface — dots at step {at_step}",
+        "x",
+        "y",
+        margin={"r": 112, "b": 206},  # colour bar; a legend of 2-3 rows
     )
     gap = gap_to_floor(result.grid_loss, result.floor)
     fig.add_contour(
@@ -118,7 +121,9 @@ def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float) ->
 
 def plot_loss(result: Exploration, at_step: int) -> go.Figure:
     """L − L* against step on a log axis; diverged runs end in a labelled ×."""
-    fig = new_figure("Loss against step", "step", "L − L* (log)", yaxis_type="log")
+    fig = new_figure(
+        "Loss against step", "step", "L − L* (log)", margin={"b": 140}, yaxis_type="log"
+    )
     for run in result.runs:
         steps = np.arange(len(run.loss))
         finite = np.isfinite(run.loss)
@@ -147,7 +152,9 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
 
 def plot_schedule(result: Exploration) -> go.Figure:
     """η_t against step, beside the stability limit 2/λmax at the start."""
-    fig = new_figure("Learning rate against step", "step", "learning rate η_t", height=320)
+    fig = new_figure(
+        "Learning rate against step", "step", "learning rate η_t", margin={"b": 84}, height=320
+    )
     fig.add_scatter(
         x=np.arange(len(result.learning_rates)),
         y=result.learning_rates,
@@ -214,6 +221,7 @@ def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> go.
         " (grey: diverged)",
         "learning rate η (log)",
         result.field_label,
+        margin=COLORBAR,
     )
     fig.add_heatmap(
         x=result.learning_rates,

@@ -24,7 +24,7 @@ def plot_fit(
     truth: np.ndarray | None = None,
 ) -> go.Figure:
     """Training (×) and validation (○) points, the true function and one or more fits."""
-    fig = new_figure("Data and fit", "x", "y")
+    fig = new_figure("Data and fit", "x", "y", margin={"b": 155})
     if truth is not None:
         fig.add_scatter(
             x=x_grid, y=truth, name="true function", line={"color": "gray", "dash": "dot"}
@@ -80,6 +80,7 @@ def plot_bias_variance(
         "Bias², variance and noise against degree",
         "degree",
         "expected squared error (log)",
+        margin={"b": 170},
         yaxis_type="log",
     )
     floor = 1e-6

@@ -36,7 +36,9 @@ def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
 
 def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     """Bars: mean accuracy per strategy at k; dots: the individual seeds."""
-    fig = new_figure(f"Test accuracy at k = {k} per strategy", "", "test accuracy")
+    fig = new_figure(
+        f"Test accuracy at k = {k} per strategy", "", "test accuracy", margin={"r": 32, "b": 118}
+    )
     names = [n.replace(" + ", "<br>+ ").replace(" (", "<br>(") for n in result["strategies"]]
     fig.add_bar(
         x=names,
@@ -59,7 +61,12 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
 
 def plot_training_loss(result: dict, k: int) -> go.Figure:
     """Training loss per step at k, mean ± std over seeds; curves stop at a non-finite loss."""
-    fig = new_figure(f"Training loss at k = {k}", "step", "cross-entropy on the labelled batch")
+    fig = new_figure(
+        f"Training loss at k = {k}",
+        "step",
+        "cross-entropy on the labelled batch",
+        margin={"b": 155},
+    )
     steps = result["loss_steps"]
     for i in range(len(result["strategies"])):
         loss = result["loss"][i, k - 1]
@@ -114,7 +121,7 @@ def plot_images(
 ) -> go.Figure:
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
-    fig = new_figure(title)
+    fig = new_figure(title, margin={"l": 46, "b": 44})
     fig.set_subplots(1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
     for i, (image, is_signed) in enumerate(zip(images, signed, strict=True), start=1):
         scale = float(np.abs(image).max()) or 1.0

@@ -211,6 +211,21 @@ def open_url(page, url: str) -> None:
     open_app(page, f"{parts.scheme}://{parts.netloc}", parts.path.lstrip("/"), parts.query)
 
 
+# Margins Plotly had to widen for a chart's labels, legend or colour bar ("title: b 108 → 131"):
+# each one made it draw the chart twice.
+WIDENED_MARGINS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+.flatMap((g) => {
+  const layout = g._fullLayout, wanted = layout.margin, drawn = layout._size;
+  const title = String((layout.title && layout.title.text) || '').replace(/<[^>]*>/g, '');
+  return ['l', 'r', 't', 'b'].filter((side) => Math.round(drawn[side]) > wanted[side])
+    .map((side) => `${title}: ${side} ${wanted[side]} → ${Math.round(drawn[side])}`);
+})"""
+
+
+def widened_margins(page) -> list[str]:
+    return page.evaluate(WIDENED_MARGINS_JS)
+
+
 def figure_signature(page) -> str:
     return page.evaluate(FIGURE_SIGNATURE_JS)
 

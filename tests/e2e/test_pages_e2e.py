@@ -12,7 +12,7 @@ import pytest
 
 from playground.registry import ROOT
 from tests.e2e import driver
-from tests.e2e.page_cases import PageCase, present_cases
+from tests.e2e.page_cases import LATENCY_TARGET_PAGES, PageCase, present_cases
 
 SCREENSHOTS = ROOT / "assets" / "screenshots"
 CASES = present_cases()
@@ -111,3 +111,13 @@ def test_home_links_open_pages_without_error(app_server, new_page):
         driver.open_url(page, app_server.url + link)
         assert driver.error_texts(page) == [], link
         page.context.close()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.url_path in LATENCY_TARGET_PAGES], ids=_ids)
+def test_charts_fit_their_margins_so_plotly_draws_each_once(case, app_server, new_page):
+    # A chart whose labels, legend or colour bar overflow its margins is drawn twice by Plotly:
+    # about half of each chart's drawing on a slider move (playground/plots/style.py, MARGIN).
+    page = new_page()
+    driver.open_app(page, app_server.url, case.path)
+
+    assert driver.widened_margins(page) == []
