@@ -1,5 +1,7 @@
 """Initialization: watch the signal vanish or explode through up to 50 layers, for every scheme."""
 
+import functools
+
 import streamlit as st
 
 from core.deep_signal import (
@@ -99,7 +101,7 @@ show.figure(plots.training_curves(labels, trained.losses, trained.diverged_at), 
 show.csv_download("Training losses (CSV)", loss_table(trained), "initialization_training.csv")
 st.download_button(
     "Trained weights, first seed of each scheme (msgpack)",
-    weights_msgpack(trained),
+    functools.partial(weights_msgpack, trained),  # serialised only when clicked
     file_name="initialization_weights.msgpack",
     on_click="ignore",
 )

@@ -1,5 +1,7 @@
 """Transfer learning: a CNN we pretrained on digits 0–4, reused on digits 5–9 with few labels."""
 
+from functools import partial
+
 import streamlit as st
 
 from core import adversarial, ideal_image, pretrain, transfer
@@ -78,8 +80,13 @@ with right:
 show.figure(plots.plot_feature_pca(projection(v["seed"], v["k"])), "feature_pca")
 show.csv_download("Accuracies as CSV", plots.strategy_columns(result), "transfer_accuracy.csv")
 for label, blob, name in (
-    ("Models trained at this k (seed 0)", transfer.weights_msgpack(result, v["k"]), "tl_k.msgpack"),
-    ("Pretrained weights", pretrain.WEIGHTS_FILE.read_bytes(), pretrain.WEIGHTS_FILE.name),
+    # Callables: serialised (or read) only when clicked, not on every slider move.
+    (
+        "Models trained at this k (seed 0)",
+        partial(transfer.weights_msgpack, result, v["k"]),
+        "tl_k.msgpack",
+    ),
+    ("Pretrained weights", pretrain.WEIGHTS_FILE.read_bytes, pretrain.WEIGHTS_FILE.name),
 ):
     st.download_button(f"{label}, msgpack", blob, name, key=f"dl.{name}", on_click="ignore")
 

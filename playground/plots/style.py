@@ -1,5 +1,6 @@
 """The one plot style every page shares: template, colours, and how a figure is shown."""
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -55,16 +56,30 @@ def new_figure(
     margin: dict[str, int] | None = None,
     **layout: object,
 ) -> go.Figure:
-    """An empty figure in the shared style; `margin` overrides sides of MARGIN."""
-    fig = go.Figure()  # styled by the default template, STYLED
-    fig.update_layout(
-        title=title,
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        margin=MARGIN | (margin or {}),
-        **layout,
-    )
-    return fig
+    """An empty figure in the shared style; `margin` overrides sides of MARGIN.
+
+    `layout` takes plotly's names, `xaxis_type="log"` included. The layout is built as one dict
+    and validated once: `update_layout` with "magic underscore" names cost ~3 ms a figure, a
+    visible share of a slider move's rerun with 4-6 figures.
+    """
+    axis = {
+        # Plotly's default ("hide past div") measures every tick label on every draw to hide any
+        # that would leave the chart, for labels that the margins above already keep inside.
+        "ticklabeloverflow": "allow",
+    }
+    spec: dict = {
+        "title": {"text": title},
+        "xaxis": axis | {"title": {"text": x_title}},
+        "yaxis": axis | {"title": {"text": y_title}},
+        "margin": MARGIN | (margin or {}),
+    }
+    for name, value in layout.items():
+        prefix, _, rest = name.partition("_")
+        if prefix in ("xaxis", "yaxis") and rest:
+            spec[prefix][rest] = value
+        else:
+            spec[name] = value
+    return go.Figure(layout=spec)  # styled by the default template, STYLED
 
 
 def color(i: int) -> str:
@@ -80,13 +95,19 @@ def rgba(hex_color: str, alpha: float) -> str:
 def add_band(
     fig: go.Figure, x, mean, spread, name: str, color_hex: str, **trace: object
 ) -> go.Figure:
-    """A mean line with a shaded ± spread band (e.g. over seeds)."""
-    x = list(x)
-    upper = [m + s for m, s in zip(mean, spread, strict=True)]
-    lower = [m - s for m, s in zip(mean, spread, strict=True)]
+    """A mean line with a shaded ± spread band (e.g. over seeds).
+
+    NumPy in, NumPy to plotly: plotly checks a Python list element by element (~1 ms per 1,000
+    points), an array in one go.
+    """
+    x, mean, spread = np.asarray(x), np.asarray(mean), np.asarray(spread)  # dtypes kept
+    if mean.shape != spread.shape or x.shape != mean.shape:
+        raise ValueError(
+            f"x, mean and spread differ in shape: {x.shape}, {mean.shape}, {spread.shape}"
+        )
     fig.add_scatter(
-        x=x + x[::-1],
-        y=upper + lower[::-1],
+        x=np.concatenate([x, x[::-1]]),
+        y=np.concatenate([mean + spread, (mean - spread)[::-1]]),
         fill="toself",
         fillcolor=rgba(color_hex, 0.18),
         line={"width": 0},
@@ -94,9 +115,7 @@ def add_band(
         showlegend=False,
         legendgroup=name,
     )
-    fig.add_scatter(
-        x=x, y=list(mean), name=name, line={"color": color_hex}, legendgroup=name, **trace
-    )
+    fig.add_scatter(x=x, y=mean, name=name, line={"color": color_hex}, legendgroup=name, **trace)
     return fig
 
 

@@ -7,6 +7,7 @@ the same figure data; and the page's shared link from page_cases.py does the sam
 """
 
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,17 @@ def test_charts_fit_their_margins_so_plotly_draws_each_once(case, app_server, ne
     driver.open_app(page, app_server.url, case.path)
 
     assert driver.widened_margins(page) == []
+
+
+def test_csv_download_is_written_when_clicked(app_server, new_page):
+    # The CSV is a deferred download (written on click, not on every run): the server must still
+    # hand the browser the page's numbers.
+    page = new_page()
+    driver.open_app(page, app_server.url, "overfitting")
+    with page.expect_download() as download:
+        page.get_by_text("Errors per degree (CSV)").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+
+    assert download.value.suggested_filename == "overfitting_errors.csv"
+    assert lines[0].startswith("degree,")
+    assert len(lines) == 1 + 21  # degrees 0…20
