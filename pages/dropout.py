@@ -81,13 +81,10 @@ else:
 show.figure(plots.confusion(result, index), "dropout_confusion")
 
 show.csv_download("Metrics per rate, seed and epoch (CSV)", result.table(), "dropout_metrics.csv")
-st.download_button(
+show.file_download(
     f"Weights of the p = {result.rates[index]:g} network, first seed (msgpack)",
     result.weights[index],
     f"mlp_p{result.rates[index]:g}_seed{settings.seed}.msgpack",
-    mime="application/octet-stream",
-    key="drop._weights",
-    on_click="ignore",
 )
 
 try_this(EXPERIMENTS, "drop")

@@ -99,11 +99,10 @@ trained = race(settings.for_training())
 labels = [SCHEMES[name].label for name in trained.schemes]
 show.figure(plots.training_curves(labels, trained.losses, trained.diverged_at), "init_training")
 show.csv_download("Training losses (CSV)", loss_table(trained), "initialization_training.csv")
-st.download_button(
+show.file_download(
     "Trained weights, first seed of each scheme (msgpack)",
-    functools.partial(weights_msgpack, trained),  # serialised only when clicked
-    file_name="initialization_weights.msgpack",
-    on_click="ignore",
+    functools.partial(weights_msgpack, trained),
+    "initialization_weights.msgpack",
 )
 
 try_this(EXPERIMENTS, "init")

@@ -1,6 +1,6 @@
 """Transfer learning: a CNN we pretrained on digits 0–4, reused on digits 5–9 with few labels."""
 
-from functools import partial
+import functools
 
 import streamlit as st
 
@@ -79,16 +79,14 @@ with right:
     show.figure(plots.plot_training_loss(result, v["k"]), "training_loss")
 show.figure(plots.plot_feature_pca(projection(v["seed"], v["k"])), "feature_pca")
 show.csv_download("Accuracies as CSV", plots.strategy_columns(result), "transfer_accuracy.csv")
-for label, blob, name in (
-    # Callables: serialised (or read) only when clicked, not on every slider move.
-    (
-        "Models trained at this k (seed 0)",
-        partial(transfer.weights_msgpack, result, v["k"]),
-        "tl_k.msgpack",
-    ),
-    ("Pretrained weights", pretrain.WEIGHTS_FILE.read_bytes, pretrain.WEIGHTS_FILE.name),
-):
-    st.download_button(f"{label}, msgpack", blob, name, key=f"dl.{name}", on_click="ignore")
+show.file_download(
+    "Models trained at this k (seed 0), msgpack",
+    functools.partial(transfer.weights_msgpack, result, v["k"]),
+    "tl_k.msgpack",
+)
+show.file_download(
+    "Pretrained weights, msgpack", pretrain.WEIGHTS_FILE.read_bytes, pretrain.WEIGHTS_FILE.name
+)
 
 st.header("The network's ideal digit")
 st.latex(r"x^\star = \arg\max_x\ \log p(c \mid x) - \lambda\,\mathrm{TV}(x)")

@@ -3,7 +3,7 @@
 import csv
 import functools
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -43,11 +43,17 @@ def csv_download(label: str, columns: Mapping[str, Sequence | np.ndarray], file_
     Formatting the CSV on every run cost up to 20 ms of a slider move (the optimizer page's
     6,000 trajectory rows) for a file that is rarely downloaded.
     """
+    file_download(label, functools.partial(csv_text, columns), file_name, mime="text/csv")
+
+
+def file_download(
+    label: str,
+    data: bytes | Callable[[], bytes | str],
+    file_name: str,
+    mime: str = "application/octet-stream",
+) -> None:
+    """A download button that does not rerun the page. Pass a callable to write the file only
+    when it is clicked (trained weights, CSV): not on every slider move."""
     st.download_button(
-        label,
-        functools.partial(csv_text, columns),
-        file_name=file_name,
-        mime="text/csv",
-        key=f"csv.{file_name}",
-        on_click="ignore",
+        label, data, file_name=file_name, mime=mime, key=f"dl.{file_name}", on_click="ignore"
     )
