@@ -40,21 +40,16 @@ def torch_sweep(settings: Settings, seed: int, device: str = "cpu") -> float:
     """The same sweep in PyTorch eager: same data, network, optimizer and evaluation."""
     import torch
 
-    with torch.device(device):
-        return _torch_sweep(settings, seed, device)
-
-
-def _torch_sweep(settings: Settings, seed: int, device: str) -> float:
-    import torch
+    torch.set_default_device(device)  # tensors, parameters and randperm all on `device`
 
     n_train, n_val, _ = datasets.split_sizes(settings.dataset, settings.n_train, settings.val_share)
     data = datasets.make_dataset(
         settings.dataset, seed, n_train, n_val, settings.noise, settings.label_noise
     )
-    x_train = torch.tensor(np.asarray(data.x_train)[:n_train], device=device)
-    y_train = torch.tensor(np.asarray(data.y_train)[:n_train], device=device).long()
-    x_val = torch.tensor(np.asarray(data.x_val)[:n_val], device=device)
-    y_val = torch.tensor(np.asarray(data.y_val)[:n_val], device=device).long()
+    x_train = torch.tensor(np.asarray(data.x_train)[:n_train])
+    y_train = torch.tensor(np.asarray(data.y_train)[:n_train]).long()
+    x_val = torch.tensor(np.asarray(data.x_val)[:n_val])
+    y_val = torch.tensor(np.asarray(data.y_val)[:n_val]).long()
     info = datasets.DATASETS[settings.dataset]
     torch.manual_seed(seed)
     start = time.perf_counter()
