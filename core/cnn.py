@@ -18,7 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import nnx
-from sklearn.datasets import load_digits
+
+from core import digits as digit_data
 
 DIGIT_SIZE = 8
 IMAGE_SIZE = 10
@@ -118,8 +119,8 @@ def from_pure_dict(pure: dict) -> nnx.State:
 
 def load_digit_images() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 digits (offline): images (1797, 8, 8) in [0, 1], labels."""
-    digits = load_digits()
-    return (digits.images / 16.0).astype(np.float32), digits.target.astype(np.int32)
+    images, labels = digit_data.load()
+    return (images / 16.0).astype(np.float32), labels.astype(np.int32)
 
 
 def place_on_canvas(digits: jax.typing.ArrayLike, offsets: jax.typing.ArrayLike) -> jax.Array:

@@ -15,6 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from core import digits as digit_data
+
 TRAIN_MAX = 1024
 VAL_MAX = 1024
 DIGITS_TOTAL = 1797
@@ -181,10 +183,8 @@ def make_dataset(
 @functools.cache
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 digits (no download), pixels scaled to [0, 1]."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    return (bunch.data / 16.0).astype(np.float32), bunch.target.astype(np.int32)
+    images, labels = digit_data.load()
+    return (images.reshape(len(images), -1) / 16.0).astype(np.float32), labels.astype(np.int32)
 
 
 @jax.jit

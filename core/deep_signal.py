@@ -24,9 +24,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits  # scikit-learn's own dependency, pure Python
 
+from core import digits as digit_data
 from core.activations import ACTIVATIONS, Activation
 from core.initializers import SCHEMES, Scheme, density, unit_sample
 
@@ -447,11 +447,11 @@ class TrainingResult:
 @functools.cache
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's bundled 8×8 digits (offline): (1797, 64) standardized, and labels."""
-    data = load_digits()
-    x = data.data.astype(np.float64)
+    images, labels = digit_data.load()
+    x = images.reshape(len(images), -1)
     std = x.std(axis=0)
     x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    x, y = x.astype(np.float32), data.target.astype(np.int32)
+    x, y = x.astype(np.float32), labels.astype(np.int32)
     x.flags.writeable = y.flags.writeable = False
     return x, y
 
