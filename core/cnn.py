@@ -73,7 +73,7 @@ def conv3x3(
     return jnp.concatenate(patches, axis=-1) @ kernel.reshape(-1, kernel.shape[-1]) + bias
 
 
-GRAPHDEF, _TEMPLATE = nnx.split(DigitsCNN(rngs=nnx.Rngs(0)))
+GRAPHDEF, _TEMPLATE = nnx.split(nnx.eval_shape(lambda: DigitsCNN(rngs=nnx.Rngs(0))))
 
 
 def init_params(key: jax.Array) -> nnx.State:
