@@ -3,9 +3,6 @@ that compose, shipped weights that match their card, and a script that reproduce
 
 import hashlib
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +11,7 @@ import pytest
 from flax import nnx
 
 from core import cnn, pretrain
+from tests.core.fresh_python import run_python
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +136,5 @@ def test_importing_the_model_compiles_nothing():
     """The model's structure is split from an abstract model: building a real one at import ran
     34 small XLA compilations and cost the server ~70 MB before any page asked for it."""
     script = "import jax; jax.config.update('jax_log_compiles', True); import core.cnn"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=Path(__file__).resolve().parents[2],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_python(script)
     assert "Compiling" not in done.stderr, done.stderr[-2000:]

@@ -1,14 +1,9 @@
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from core import digits
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.core.fresh_python import run_python
 
 
 def test_the_child_process_returns_scikit_learns_arrays_unchanged():
@@ -48,8 +43,4 @@ def test_the_server_process_never_imports_scikit_learn():
         "assert deep_signal.digits()[0].shape == (1797, 64)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'pandas')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == "[]"
+    assert run_python(script).stdout.strip() == "[]"

@@ -1,13 +1,11 @@
 """The persistent compilation cache and the device description."""
 
-import subprocess
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from core.runtime import device_summary
+from tests.core.fresh_python import run_python
 
 
 def test_device_summary_names_backend_and_devices():
@@ -34,8 +32,6 @@ def test_compilation_cache_writes_compiled_programs_to_disk(tmp_path):
         "jax.jit(lambda x: jnp.sin(x) @ x.T)(jnp.ones((64, 64))).block_until_ready()\n"
         "print(jax.config.jax_compilation_cache_dir)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
-    )
+    out = run_python(code, str(tmp_path))
     assert out.stdout.strip() == str(tmp_path)
     assert any(tmp_path.iterdir()), "no compiled program was written to the cache"
