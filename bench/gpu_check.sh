@@ -32,15 +32,23 @@ import jax.numpy as jnp, numpy as np
 a, b = np.random.default_rng(0).standard_normal((2, 512, 512)).astype(np.float32)
 err = np.linalg.norm(np.asarray(jnp.dot(a, b)) - a.astype(float) @ b) / np.linalg.norm(a.astype(float) @ b)
 print(f'float32 matmul relative error on {jax.default_backend()}: {err:.1e} (tf32 ~ 3e-4, f32 ~ 1e-7)')"
-step bench_dropout 150 python3 -m bench.dropout --torch-threads 1 16 ${TORCH_CUDA---torch-cuda}
-step bench_initialization 45 python3 -m bench.initialization --reps 20
-step bench_optimizers 30 python3 -m bench.optimizers --repeats 50
-step bench_overfitting 45 python3 -m bench.overfitting
+# BENCHES / CORE_TESTS pick a subset when a run must fit what is left of the device time.
+BENCHES=${BENCHES:-dropout initialization optimizers overfitting}
+for bench in $BENCHES; do
+  case $bench in
+    dropout) step bench_dropout 150 python3 -m bench.dropout --torch-threads 1 16 ${TORCH_CUDA---torch-cuda} ;;
+    initialization) step bench_initialization 45 python3 -m bench.initialization --reps 20 ;;
+    optimizers) step bench_optimizers 30 python3 -m bench.optimizers --repeats 50 ;;
+    overfitting) step bench_overfitting 45 python3 -m bench.overfitting ;;
+    transfer) step bench_transfer 120 python3 -m bench.transfer ;;
+  esac
+done
 # Core tests only: the page tests need Streamlit, which the GPU image lacks. Our pyproject makes
 # warnings errors; a newer jax there may warn about what our pinned one does not.
 # The numerical ones first (closed forms, optax references, vmapped = one by one); the whole
 # core suite takes ~15 min on 2 CPU cores, more than one GPU call.
-step core_tests 200 python3 -m pytest -q -p no:cacheprovider --confcutdir=tests/core \
-  -o filterwarnings= --timeout 60 --durations=5 tests/core/test_polynomial.py \
-  tests/core/test_overfitting.py tests/core/test_bias_variance.py tests/core/test_optimizers.py \
-  tests/core/test_dropout_training.py tests/core/test_deep_signal.py tests/core/test_initializers.py
+CORE_TESTS=${CORE_TESTS:-test_polynomial test_overfitting test_bias_variance test_optimizers \
+  test_dropout_training test_deep_signal test_initializers}
+step core_tests ${CORE_TESTS_LIMIT:-200} python3 -m pytest -q -p no:cacheprovider \
+  --confcutdir=tests/core -o filterwarnings= --timeout 60 --durations=5 \
+  $(for name in $CORE_TESTS; do echo "tests/core/$name.py"; done)
