@@ -47,9 +47,8 @@ def train_live(settings: Settings):
     with heavy_work():
         for p in train_in_chunks(settings):
             bar.progress(p.epochs_done / p.epochs_total, f"Epoch {p.epochs_done}/{p.epochs_total}")
-            live.plotly_chart(
-                plots.live_curves(p.rates, p.history, p.epochs_total), key=f"live{p.epochs_done}"
-            )
+            show.figure(plots.live_curves(p.rates, p.history, p.epochs_total),
+                        f"live{p.epochs_done}", where=live)  # fmt: skip
     bar.empty()
     live.empty()
     return p.result

@@ -8,12 +8,17 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from playground.plots import style
 
 
-def figure(fig: go.Figure, name: str) -> None:
-    """Shows a figure full-width; the mode bar's camera button downloads it as PNG."""
-    st.plotly_chart(
-        fig,
+def figure(fig: go.Figure, name: str, where: DeltaGenerator | None = None) -> None:
+    """Shows a figure full-width (in `where`, default the page); the mode bar's camera button
+    downloads it as PNG. Styled by our template, not Streamlit's theme: see plots.bake."""
+    (where or st).plotly_chart(
+        style.baked(fig),
+        theme=None,
         width="stretch",
         key=f"fig.{name}",
         config={

@@ -6,7 +6,6 @@ from plotly.subplots import make_subplots
 
 from playground.plots.style import (
     COLORBAR,
-    TEMPLATE_NAME,
     add_band,
     color,
     new_figure,
@@ -171,7 +170,6 @@ def decision_boundaries(result) -> go.Figure:
         )
         _add_points(fig, result, 1, i + 1, legend=i == 0)
     fig.update_layout(
-        template="plotly_white+" + TEMPLATE_NAME,
         title="Decision boundary per dropout rate (filled: train, hollow: validation)",
         height=360,
     )

@@ -4,6 +4,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from playground.plots.bake import bake, can_bake, data_revision, under
+
 # Colour-blind-safe palette (Okabe–Ito), in the order series are drawn.
 COLORS = (
     "#0072B2",
@@ -15,26 +17,67 @@ COLORS = (
     "#F0E442",
     "#000000",
 )
-TEMPLATE_NAME = "playground"
-STYLED = "playground_white"  # plotly_white + playground, merged once
-
-pio.templates[TEMPLATE_NAME] = go.layout.Template(
-    layout=go.Layout(
-        colorway=COLORS,
-        font={"size": 13},
-        # Legend under the plot: above it, it collides with the title on narrow columns.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-        hovermode="closest",
-        xaxis={"showgrid": True, "zeroline": False},
-        yaxis={"showgrid": True, "zeroline": False},
-    )
-)
-
-
-# Merged once and made the default: naming "plotly_white+playground" on each figure re-merged
-# and re-validated both templates every time, 20 ms a figure, most of a page's redraw.
-pio.templates[STYLED] = pio.templates.merge_templates("plotly_white", TEMPLATE_NAME)
-pio.templates.default = STYLED
+# Our additions to plotly_white.
+PLAYGROUND = {
+    "colorway": list(COLORS),
+    "font": {"size": 13},
+    # Legend under the plot: above it, it collides with the title on narrow columns.
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+    "hovermode": "closest",
+    "xaxis": {"showgrid": True, "zeroline": False},
+    "yaxis": {"showgrid": True, "zeroline": False},
+}
+# What Streamlit 1.67's plotly theme sets for our light theme (.streamlit/config.toml), read
+# from a chart it drew: its frontend merged these over the template and wrapped titles in <b>.
+# Charts are shown with theme=None (playground.show; why: playground.plots.bake), so the same
+# look is written here.
+FONT = '"Source Sans", sans-serif'
+TEXT, GREY, GRID = "#1A1A1A", "#808495", "#e6eaf1"
+STREAMLIT_LIGHT = {
+    "font": {"color": GREY, "size": 12, "family": FONT, "weight": 400},
+    "title": {
+        "x": 0, "xanchor": "left", "pad": {"l": 4},
+        "font": {"family": FONT, "size": 16, "color": TEXT, "weight": 700},
+    },
+    "legend": {
+        "title": {"font": {"size": 12, "color": GREY}, "side": "top"},
+        "valign": "top", "bordercolor": "rgba(0,0,0,0)", "borderwidth": 0,
+        "font": {"size": 12, "color": "#262730"},
+    },
+    "paper_bgcolor": "#FFFFFF",
+    "plot_bgcolor": "#FFFFFF",
+    "xaxis": {
+        "automargin": True, "gridcolor": GRID, "showgrid": False, "zeroline": False,
+        "zerolinecolor": GRID, "tickcolor": GRID, "minor": {"gridcolor": GRID},
+        "tickfont": {"color": GREY, "size": 12},
+        "title": {"standoff": 20, "font": {"color": GREY, "size": 14}},
+        "rangeselector": {"bgcolor": "#FFFFFF", "bordercolor": GRID, "borderwidth": 1, "x": 0},
+    },
+    "yaxis": {
+        "automargin": True, "gridcolor": GRID, "ticklabelposition": "outside",
+        "zerolinecolor": GRID, "tickcolor": GRID, "minor": {"gridcolor": GRID},
+        "tickfont": {"color": GREY, "size": 12},
+        "title": {"standoff": 24, "font": {"color": GREY, "size": 14}},
+    },
+    "margin": {"pad": 8, "r": 0, "l": 0},
+    "hoverlabel": {
+        "bgcolor": "#FFFFFF", "bordercolor": "rgba(26, 26, 26, 0.2)",
+        "font": {"color": GREY, "family": FONT, "size": 12},
+    },
+    "coloraxis": {
+        "colorbar": {
+            "thickness": 16, "xpad": 24, "ticklabelposition": "outside",
+            "outlinecolor": "rgba(0,0,0,0)", "outlinewidth": 8, "len": 0.75, "y": 0.5745,
+            "title": {"font": {"color": GREY, "size": 14}}, "tickfont": {"color": GREY, "size": 12},
+        }
+    },
+}  # fmt: skip
+_WHITE = pio.templates["plotly_white"].to_plotly_json()
+# The one template, as a plain dict: plotly_white < PLAYGROUND < STREAMLIT_LIGHT.
+TEMPLATE = {
+    "data": _WHITE["data"],
+    "layout": under(under(_WHITE["layout"], PLAYGROUND), STREAMLIT_LIGHT),
+}
 
 
 # Margins that already fit. Plotly draws a figure, measures its tick labels, legend and colour
@@ -79,7 +122,41 @@ def new_figure(
             spec[prefix][rest] = value
         else:
             spec[name] = value
-    return go.Figure(layout=spec)  # styled by the default template, STYLED
+    return go.Figure(layout=spec)  # styled when shown: see `baked`
+
+
+class ShownFigure(go.Figure):
+    """A figure whose plotly dict is final: `to_dict` gives it as it is.
+
+    Streamlit turns a figure into JSON through `to_dict`, which deep-copies every number and
+    writes arrays as base64 typed arrays; Plotly.react counts a typed array as changed even
+    under an unchanged datarevision, so a redraw from a JSON copy would start over. Arrays
+    left in this dict as NumPy are written by plotly's JSON encoder as plain lists (NaN and
+    ±inf as null, a gap in the line, as plotly does).
+    """
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def baked(fig: go.Figure) -> ShownFigure:
+    """The figure as shown: TEMPLATE written in, in place of whatever template plotly's default
+    gave it (Streamlit sets its own when its chart module loads), and a datarevision, so that
+    the browser redraws it cheaply (see playground.plots.bake). Not validated again: `fig`
+    was validated as it was built.
+    """
+    spec = {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}
+    spec["layout"].pop("template", None)
+    if not can_bake(spec, TEMPLATE):  # drawn with the template: correct, only slower to redraw
+        spec["layout"]["template"] = TEMPLATE
+        return ShownFigure(spec)
+    spec = bake(spec, TEMPLATE)
+    spec["layout"]["datarevision"] = data_revision(spec["data"])
+    return ShownFigure(spec)
 
 
 def color(i: int) -> str:

@@ -31,10 +31,13 @@ APP_SCRIPT = ROOT / "playground" / "app.py"
 VIEWPORT = {"width": 1280, "height": 960}
 RUN_TIMEOUT_MS = 180_000
 
-# The figure data of every plotly chart on the page, as one string. Plotly keeps a decoded copy of
-# typed arrays under `_inputArray`; the base64 `bdata` beside it already says the same.
+# The figure data of every plotly chart on the page, as one string, without what plotly.js
+# writes into it: a decoded copy of typed arrays (`_inputArray`), and a contour's automatic
+# levels (`autocontour`, `contours`), written only when it calculates, which a redraw from an
+# unchanged figure does not (playground/plots/bake.py).
 FIGURE_SIGNATURE_JS = """() => {
-  const skip = (k, v) => (k === '_inputArray' ? undefined : v);
+  const written = new Set(['_inputArray', 'autocontour', 'contours']);
+  const skip = (k, v) => (written.has(k) ? undefined : v);
   return Array.from(document.querySelectorAll('.js-plotly-plot'))
     .map((g) => JSON.stringify(g.data, skip)).join('|');
 }"""

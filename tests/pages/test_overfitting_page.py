@@ -109,7 +109,8 @@ def test_gradient_descent_mode_marks_early_stopping():
     curve = figure_by_title(at, "loss per epoch")
     star = trace(curve, "early stopping")
     val = trace(curve, "validation loss")
-    assert star["y"][0] == min(val["y"])
+    # float32 curves travel as the shortest decimal that reads back as the same float32.
+    assert np.float32(star["y"][0]) == np.float32(min(val["y"]))
 
 
 def test_moving_sliders_compiles_nothing(compile_counter):

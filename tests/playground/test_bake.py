@@ -1,0 +1,141 @@
+"""A template written into the figure: plotly's template rules, applied ahead of time.
+
+Whether Plotly.js draws a baked figure exactly like the figure with its template is checked in
+Chromium, for every figure of every page: tests/e2e/test_baked_figures.py.
+"""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import plotly.tools
+import pytest
+
+from playground.plots import style
+from playground.plots.bake import bake, can_bake, data_revision, under
+
+TEMPLATE = {
+    "layout": {
+        "font": {"size": 12, "color": "grey"},
+        "xaxis": {
+            "gridcolor": "red",
+            "showgrid": True,
+            "linecolor": "grey",
+            "title": {"standoff": 20},
+        },
+        "annotationdefaults": {"arrowcolor": "blue"},
+        "scene": {"bgcolor": "black"},
+    },
+    "data": {"scatter": [{"marker": {"symbol": "circle"}}, {"marker": {"symbol": "square"}}]},
+}
+
+
+def test_under_keeps_what_the_figure_sets_and_fills_the_rest():
+    default = {"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]}
+    merged = under(default, {"b": {"c": 9}, "f": 4})
+    assert merged == {"a": 1, "b": {"c": 9, "d": 3}, "e": [1, 2], "f": 4}
+    assert under(default, None) == default
+    assert under(default, None)["b"] is not default["b"]  # a copy: figures never share parts
+    assert under({"x": {"y": 1}}, {"x": "text"}) == {"x": "text"}
+
+
+def test_axis_template_applies_to_every_axis_of_that_letter():
+    figure = {
+        "data": [{"type": "scatter", "x": [1], "y": [1]}, {"type": "bar", "xaxis": "x3"}],
+        "layout": {"xaxis2": {"title": {"text": "t"}}},
+    }
+    layout = bake(figure, TEMPLATE)["layout"]
+    for name in ("xaxis", "xaxis2", "xaxis3"):
+        assert layout[name]["gridcolor"] == "red"
+    assert layout["xaxis2"]["title"] == {"text": "t", "standoff": 20}
+    assert "yaxis" not in layout  # the template sets nothing for y
+    assert "scene" not in layout  # a 3-D scene's part is not drawn into a cartesian figure
+
+
+def test_a_part_the_template_styles_stays_off_as_plotly_leaves_it():
+    # plotly.js shows an axis line when the figure sets a line colour, not when the template
+    # does: written in, the colour must not turn the line on.
+    layout = bake({"data": [], "layout": {"xaxis2": {"linewidth": 2}}}, TEMPLATE)["layout"]
+    assert layout["xaxis"]["linecolor"] == "grey" and layout["xaxis"]["showline"] is False
+    assert "showline" not in layout["xaxis2"]  # its own line width turns the line on
+    grid_only = {"layout": {"xaxis": {"gridcolor": "red"}}}  # on or off depends on the traces
+    assert not can_bake({"data": [], "layout": {}}, grid_only)
+
+
+def test_item_defaults_apply_to_each_item_and_trace_defaults_cycle_per_type():
+    figure = {
+        "data": [{"type": "scatter"}, {"type": "bar"}, {"type": "scatter"},
+                 {"type": "scatter", "marker": {"symbol": "x"}}],
+        "layout": {"annotations": [{"text": "a"}, {"text": "b", "arrowcolor": "green"}]},
+    }  # fmt: skip
+    baked = bake(figure, TEMPLATE)
+    assert [a["arrowcolor"] for a in baked["layout"]["annotations"]] == ["blue", "green"]
+    symbols = [t.get("marker", {}).get("symbol") for t in baked["data"]]
+    assert symbols == ["circle", None, "square", "x"]
+    assert baked["layout"]["font"] == {"size": 12, "color": "grey"}
+    assert figure["data"][0] == {"type": "scatter"}  # the input is not changed
+
+
+def test_only_cartesian_figures_are_baked():
+    assert can_bake({"data": [{"type": "heatmap"}], "layout": {}}, TEMPLATE)
+    assert not can_bake({"data": [{"type": "pie"}], "layout": {}}, TEMPLATE)
+    assert not can_bake({"data": [], "layout": {"polar": {}}}, TEMPLATE)
+    with_items = {"layout": {"annotations": [{"text": "on every figure"}]}}
+    assert not can_bake({"data": [], "layout": {}}, with_items)
+    with pytest.raises(ValueError, match="cartesian"):
+        bake({"data": [{"type": "pie"}]}, TEMPLATE)
+
+
+@pytest.mark.parametrize("engine", ["json", "orjson"])
+def test_streamlit_writes_a_shown_figure_with_plain_list_data(engine):
+    fig = style.new_figure("t")
+    fig.add_scatter(x=np.arange(3.0), y=np.array([1.0, np.nan, np.inf]))
+    fig.add_heatmap(z=np.eye(2, dtype=np.float32))
+    # What st.plotly_chart does with a figure (Streamlit 1.67, elements/plotly_chart.py).
+    spec = plotly.tools.return_figure_from_figure_or_data(style.baked(fig), validate_figure=True)
+    data = json.loads(pio.to_json(spec, validate=False, engine=engine))["data"]
+    assert data[0]["x"] == [0.0, 1.0, 2.0] and data[0]["y"] == [1.0, None, None]
+    assert data[1]["z"] == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_data_revision_names_the_data():
+    x = np.linspace(0, 1, 50)
+    first = [{"type": "scatter", "x": x, "y": x**2, "name": "a"}]
+    same = [{"name": "a", "y": (x**2).copy(), "x": x.copy(), "type": "scatter"}]
+    assert data_revision(first) == data_revision(same)
+    y = x**2
+    y[17] += 1e-9
+    assert data_revision(first) != data_revision([first[0] | {"y": y}])
+    assert data_revision(first) != data_revision([first[0] | {"y": (x**2).astype(np.float32)}])
+    assert data_revision(first) != data_revision([first[0] | {"name": "b"}])
+    # Text arrays are objects in plotly: hashed by value, not by their pointers.
+    words = [{"x": np.array(["a", "b"], dtype=object)}]
+    assert data_revision(words) == data_revision([{"x": np.array(["a", "b"], dtype=object)}])
+    assert data_revision(words) != data_revision([{"x": np.array(["a", "c"], dtype=object)}])
+
+
+def test_a_shown_figure_has_no_template_and_our_style_written_in():
+    fig = style.new_figure("Title", "x", "y")
+    fig.add_scatter(x=np.arange(3.0), y=np.arange(3.0))
+    shown = style.baked(fig).to_dict()["layout"]
+    assert "template" not in shown
+    assert shown["title"]["text"] == "Title"
+    assert shown["title"]["font"]["weight"] == 700
+    assert shown["colorway"] == list(style.COLORS)
+    assert shown["margin"] == style.MARGIN | {"pad": 8}
+    assert shown["datarevision"] == style.baked(fig).to_dict()["layout"]["datarevision"]
+    fig.data[0].y = np.arange(3.0) * 2
+    assert style.baked(fig).to_dict()["layout"]["datarevision"] != shown["datarevision"]
+
+
+def test_our_template_is_a_valid_plotly_template():
+    go.layout.Template(style.TEMPLATE)  # plotly's validators raise on any unknown name or value
+
+
+def test_a_figure_that_cannot_be_baked_is_shown_with_our_template():
+    fig = go.Figure(go.Pie(values=[1, 2]), layout={"template": "plotly_dark"})
+    shown = style.baked(fig).to_dict()["layout"]
+    assert shown["template"]["layout"]["paper_bgcolor"] == "#FFFFFF"
+    assert shown["template"]["layout"]["colorway"] == list(style.COLORS)
+    assert "datarevision" not in shown
