@@ -15,9 +15,10 @@ from playground.plots import style
 
 def figure(fig: go.Figure, name: str, where: DeltaGenerator | None = None) -> None:
     """Shows a figure full-width (in `where`, default the page); the mode bar's camera button
-    downloads it as PNG. Styled by our template, not Streamlit's theme: see plots.bake."""
+    downloads it as PNG. Styled by our template for the visitor's light or dark theme, not by
+    Streamlit's chart theme: see plots.bake."""
     (where or st).plotly_chart(
-        style.baked(fig),
+        style.baked(fig, st.context.theme.type or "light"),
         theme=None,
         width="stretch",
         key=f"fig.{name}",

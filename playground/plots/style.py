@@ -27,57 +27,71 @@ PLAYGROUND = {
     "xaxis": {"showgrid": True, "zeroline": False},
     "yaxis": {"showgrid": True, "zeroline": False},
 }
-# What Streamlit 1.67's plotly theme sets for our light theme (.streamlit/config.toml), read
-# from a chart it drew: its frontend merged these over the template and wrapped titles in <b>.
-# Charts are shown with theme=None (playground.show; why: playground.plots.bake), so the same
-# look is written here.
+# What Streamlit 1.67's plotly theme sets, read from charts it drew in our light theme
+# (.streamlit/config.toml) and in its dark theme (a visitor may pick it in the settings menu):
+# its frontend merged these over the template and wrapped titles in <b>. Charts are shown with
+# theme=None (playground.show; why: playground.plots.bake), so the same looks are written here.
 FONT = '"Source Sans", sans-serif'
-TEXT, GREY, GRID = "#1A1A1A", "#808495", "#e6eaf1"
-STREAMLIT_LIGHT = {
-    "font": {"color": GREY, "size": 12, "family": FONT, "weight": 400},
-    "title": {
-        "x": 0, "xanchor": "left", "pad": {"l": 4},
-        "font": {"family": FONT, "size": 16, "color": TEXT, "weight": 700},
-    },
-    "legend": {
-        "title": {"font": {"size": 12, "color": GREY}, "side": "top"},
-        "valign": "top", "bordercolor": "rgba(0,0,0,0)", "borderwidth": 0,
-        "font": {"size": 12, "color": "#262730"},
-    },
-    "paper_bgcolor": "#FFFFFF",
-    "plot_bgcolor": "#FFFFFF",
-    "xaxis": {
-        "automargin": True, "gridcolor": GRID, "showgrid": False, "zeroline": False,
-        "zerolinecolor": GRID, "tickcolor": GRID, "minor": {"gridcolor": GRID},
-        "tickfont": {"color": GREY, "size": 12},
-        "title": {"standoff": 20, "font": {"color": GREY, "size": 14}},
-        "rangeselector": {"bgcolor": "#FFFFFF", "bordercolor": GRID, "borderwidth": 1, "x": 0},
-    },
-    "yaxis": {
-        "automargin": True, "gridcolor": GRID, "ticklabelposition": "outside",
-        "zerolinecolor": GRID, "tickcolor": GRID, "minor": {"gridcolor": GRID},
-        "tickfont": {"color": GREY, "size": 12},
-        "title": {"standoff": 24, "font": {"color": GREY, "size": 14}},
-    },
-    "margin": {"pad": 8, "r": 0, "l": 0},
-    "hoverlabel": {
-        "bgcolor": "#FFFFFF", "bordercolor": "rgba(26, 26, 26, 0.2)",
-        "font": {"color": GREY, "family": FONT, "size": 12},
-    },
-    "coloraxis": {
-        "colorbar": {
-            "thickness": 16, "xpad": 24, "ticklabelposition": "outside",
-            "outlinecolor": "rgba(0,0,0,0)", "outlinewidth": 8, "len": 0.75, "y": 0.5745,
-            "title": {"font": {"color": GREY, "size": 14}}, "tickfont": {"color": GREY, "size": 12},
-        }
-    },
-}  # fmt: skip
-_WHITE = pio.templates["plotly_white"].to_plotly_json()
-# The one template, as a plain dict: plotly_white < PLAYGROUND < STREAMLIT_LIGHT.
-TEMPLATE = {
-    "data": _WHITE["data"],
-    "layout": under(under(_WHITE["layout"], PLAYGROUND), STREAMLIT_LIGHT),
+PALETTES = {  # background, title, text, grid, legend text, hover border
+    "light": ("#FFFFFF", "#1A1A1A", "#808495", "#e6eaf1", "#262730", "rgba(26, 26, 26, 0.2)"),
+    "dark": ("#171614", "#EDEBE8", "#e6eaf1", "#31333F", "#fafafa", "#4A4742"),
 }
+
+
+def streamlit_theme(background, title, text, grid, legend_text, hover_border) -> dict:
+    """Streamlit's plotly theme in one palette (the values its frontend applies)."""
+    axis = {
+        "automargin": True, "gridcolor": grid, "zerolinecolor": grid, "tickcolor": grid,
+        "minor": {"gridcolor": grid}, "tickfont": {"color": text, "size": 12},
+    }  # fmt: skip
+    return {
+        "font": {"color": text, "size": 12, "family": FONT, "weight": 400},
+        "title": {
+            "x": 0, "xanchor": "left", "pad": {"l": 4},
+            "font": {"family": FONT, "size": 16, "color": title, "weight": 700},
+        },
+        "legend": {
+            "title": {"font": {"size": 12, "color": text}, "side": "top"},
+            "valign": "top", "bordercolor": "rgba(0,0,0,0)", "borderwidth": 0,
+            "font": {"size": 12, "color": legend_text},
+        },
+        "paper_bgcolor": background,
+        "plot_bgcolor": background,
+        "xaxis": axis | {
+            "showgrid": False, "zeroline": False,
+            "title": {"standoff": 20, "font": {"color": text, "size": 14}},
+            "rangeselector": {"bgcolor": background, "bordercolor": grid, "borderwidth": 1, "x": 0},
+        },
+        "yaxis": axis | {
+            "ticklabelposition": "outside",
+            "title": {"standoff": 24, "font": {"color": text, "size": 14}},
+        },
+        "margin": {"pad": 8, "r": 0, "l": 0},
+        "hoverlabel": {
+            "bgcolor": background, "bordercolor": hover_border,
+            "font": {"color": text, "family": FONT, "size": 12},
+        },
+        "coloraxis": {
+            "colorbar": {
+                "thickness": 16, "xpad": 24, "ticklabelposition": "outside",
+                "outlinecolor": "rgba(0,0,0,0)", "outlinewidth": 8, "len": 0.75, "y": 0.5745,
+                "title": {"font": {"color": text, "size": 14}},
+                "tickfont": {"color": text, "size": 12},
+            }
+        },
+    }  # fmt: skip
+
+
+_WHITE = pio.templates["plotly_white"].to_plotly_json()
+# One template per theme, as plain dicts: plotly_white < PLAYGROUND < Streamlit's theme.
+TEMPLATES = {
+    theme: {
+        "data": _WHITE["data"],
+        "layout": under(under(_WHITE["layout"], PLAYGROUND), streamlit_theme(*palette)),
+    }
+    for theme, palette in PALETTES.items()
+}
+TEMPLATE = TEMPLATES["light"]
 
 
 # Margins that already fit. Plotly draws a figure, measures its tick labels, legend and colour
@@ -143,18 +157,19 @@ class ShownFigure(go.Figure):
         return self._spec
 
 
-def baked(fig: go.Figure) -> ShownFigure:
-    """The figure as shown: TEMPLATE written in, in place of whatever template plotly's default
-    gave it (Streamlit sets its own when its chart module loads), and a datarevision, so that
-    the browser redraws it cheaply (see playground.plots.bake). Not validated again: `fig`
-    was validated as it was built.
+def baked(fig: go.Figure, theme: str = "light") -> ShownFigure:
+    """The figure as shown: the theme's template written in, in place of whatever template
+    plotly's default gave it (Streamlit sets its own when its chart module loads), and a
+    datarevision, so that the browser redraws it cheaply (see playground.plots.bake). Not
+    validated again: `fig` was validated as it was built.
     """
+    template = TEMPLATES.get(theme, TEMPLATE)
     spec = {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}
     spec["layout"].pop("template", None)
-    if not can_bake(spec, TEMPLATE):  # drawn with the template: correct, only slower to redraw
-        spec["layout"]["template"] = TEMPLATE
+    if not can_bake(spec, template):  # drawn with the template: correct, only slower to redraw
+        spec["layout"]["template"] = template
         return ShownFigure(spec)
-    spec = bake(spec, TEMPLATE)
+    spec = bake(spec, template)
     spec["layout"]["datarevision"] = data_revision(spec["data"])
     return ShownFigure(spec)
 

@@ -1,5 +1,6 @@
-"""Every figure of every page, drawn by plotly.js in Chromium: the baked figure (our template
-written in, see playground/plots/bake.py) looks exactly like the figure with its template, and
+"""Every figure of every page, drawn by plotly.js in Chromium, in the light and the dark theme:
+the baked figure (the template written in, see playground/plots/bake.py) is drawn exactly like
+the figure with its template, and
 Plotly.react of a JSON copy of it (what Streamlit 1.67 does after each mount) reuses the first
 draw's calculation instead of starting again, which the templated figure does not.
 
@@ -22,9 +23,12 @@ from tests.conftest import assert_no_exception, run_page
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 # Plotly's computed figure (_fullLayout, _fullData) as plain JSON: no internals ("_" keys), no
-# DOM or functions; what may differ by design: the template itself, datarevision, random uids.
+# DOM or functions; what may differ by design: the template itself, datarevision, random uids,
+# and `newshape` (the colour of shapes a visitor would draw, a contrast to the background: with
+# the dark template plotly.js contrasts it to white, with the dark colour written in, to dark;
+# the drawing tools are off here).
 FULL_FIGURE_JS = """(gd) => {
-  const skip = new Set(['template', 'datarevision', 'uid']);
+  const skip = new Set(['template', 'datarevision', 'uid', 'newshape']);
   const clean = (v) => {
     if (v === null || typeof v !== 'object') return typeof v === 'function' ? undefined : v;
     if (ArrayBuffer.isView(v)) return Array.from(v);
@@ -59,21 +63,23 @@ DRAW_TWICE_JS = """async (figure) => {
 }""".replace("__FULL_FIGURE__", FULL_FIGURE_JS)
 
 
-def shown_figures(monkeypatch, script: str) -> list[tuple[dict, dict]]:
-    """(figure with our template, figure as shown) for every figure the page shows."""
-    pairs = []
+def shown_figures(monkeypatch, script: str) -> list[tuple[str, dict, dict]]:
+    """(theme, figure with that theme's template, figure as shown in it) for every figure the
+    page shows, in our light theme and in Streamlit's dark one."""
+    found = []
     bake_for_show = style.baked
 
-    def recording(fig):
-        shown = bake_for_show(fig)
-        templated = json.loads(pio.to_json(fig, validate=False))
-        templated["layout"]["template"] = style.TEMPLATE
-        pairs.append((templated, json.loads(pio.to_json(shown, validate=False))))
-        return shown
+    def recording(fig, theme="light"):
+        for other in style.TEMPLATES:
+            templated = json.loads(pio.to_json(fig, validate=False))
+            templated["layout"]["template"] = style.TEMPLATES[other]
+            shown = json.loads(pio.to_json(bake_for_show(fig, other), validate=False))
+            found.append((other, templated, shown))
+        return bake_for_show(fig, theme)
 
     monkeypatch.setattr(style, "baked", recording)
     assert_no_exception(run_page(script))
-    return pairs
+    return found
 
 
 def differences(expected, found, path: str = "") -> list[str]:
@@ -111,13 +117,14 @@ def plotly_tab(browser):
 def test_baked_figures_draw_like_their_template_and_redraw_without_recalculating(
     monkeypatch, plotly_tab, script
 ):
-    pairs = shown_figures(monkeypatch, script)
-    assert pairs, "the page showed no figure"
+    shown_pairs = shown_figures(monkeypatch, script)
+    assert shown_pairs, "the page showed no figure"
     baked_count = 0
-    for i, (templated, shown) in enumerate(pairs):
-        title = templated["layout"].get("title", {}).get("text", f"figure {i}")
-        if not can_bake(templated, style.TEMPLATE):  # e.g. a table: shown with the template
-            assert shown["layout"]["template"] == json.loads(json.dumps(style.TEMPLATE)), title
+    for i, (theme, templated, shown) in enumerate(shown_pairs):
+        title = (theme, templated["layout"].get("title", {}).get("text", f"figure {i}"))
+        template = style.TEMPLATES[theme]
+        if not can_bake(templated, template):  # e.g. a table: shown with the template
+            assert shown["layout"]["template"] == json.loads(json.dumps(template)), title
             continue
         baked_count += 1
         assert "template" not in shown["layout"], title
@@ -127,4 +134,5 @@ def test_baked_figures_draw_like_their_template_and_redraw_without_recalculating
         assert not differ, (title, differ[:10])
         assert not baked["recalculated"], title
         assert reference["recalculated"], title  # what baking saves: a full second draw
-    assert baked_count >= len(pairs) - 1, f"only {baked_count} of {len(pairs)} figures baked"
+    # Every figure but the optimizer page's table is baked, in both themes.
+    assert baked_count >= len(shown_pairs) - 2, f"{baked_count} of {len(shown_pairs)} baked"

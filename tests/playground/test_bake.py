@@ -129,8 +129,17 @@ def test_a_shown_figure_has_no_template_and_our_style_written_in():
     assert style.baked(fig).to_dict()["layout"]["datarevision"] != shown["datarevision"]
 
 
-def test_our_template_is_a_valid_plotly_template():
-    go.layout.Template(style.TEMPLATE)  # plotly's validators raise on any unknown name or value
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_our_templates_are_valid_plotly_templates(theme):
+    go.layout.Template(style.TEMPLATES[theme])  # plotly's validators raise on any unknown value
+
+
+def test_the_dark_theme_draws_on_streamlits_dark_background():
+    fig = style.new_figure("Title", "x", "y")
+    dark = style.baked(fig, "dark").to_dict()["layout"]
+    assert dark["paper_bgcolor"] == dark["plot_bgcolor"] == "#171614"
+    assert dark["title"]["font"]["color"] == "#EDEBE8"
+    assert style.baked(fig, "no such theme").to_dict()["layout"]["paper_bgcolor"] == "#FFFFFF"
 
 
 def test_a_figure_that_cannot_be_baked_is_shown_with_our_template():
