@@ -4,7 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from playground.plots.bake import bake, can_bake, data_revision, under
+from playground.plots.bake import bake, data_revision, under
 
 # Colour-blind-safe palette (Okabe–Ito), in the order series are drawn.
 COLORS = (
@@ -91,8 +91,6 @@ TEMPLATES = {
     }
     for theme, palette in PALETTES.items()
 }
-TEMPLATE = TEMPLATES["light"]
-
 
 # Margins that already fit. Plotly draws a figure, measures its tick labels, legend and colour
 # bar, and draws it all again when they do not fit the margins: in Chromium that second pass was
@@ -163,13 +161,14 @@ def baked(fig: go.Figure, theme: str = "light") -> ShownFigure:
     datarevision, so that the browser redraws it cheaply (see playground.plots.bake). Not
     validated again: `fig` was validated as it was built.
     """
-    template = TEMPLATES.get(theme, TEMPLATE)
+    template = TEMPLATES.get(theme, TEMPLATES["light"])
     spec = {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}
     spec["layout"].pop("template", None)
-    if not can_bake(spec, template):  # drawn with the template: correct, only slower to redraw
+    try:
+        spec = bake(spec, template)
+    except ValueError:  # not cartesian: drawn with the template, correct but slower to redraw
         spec["layout"]["template"] = template
         return ShownFigure(spec)
-    spec = bake(spec, template)
     spec["layout"]["datarevision"] = data_revision(spec["data"])
     return ShownFigure(spec)
 
