@@ -2,16 +2,18 @@
 small training race between init schemes.
 
 The network is `z_l = W_l a_{l−1}` (batch-normalized over the batch when on), `a_l = φ(z_l)`,
-`l = 1 … depth`, on a batch of N(0, 1) inputs as wide as the layers. Its shapes never change:
-depth is padded to MAX_DEPTH (layers past `depth` pass their input through) and width to
-MAX_WIDTH (units past `width` are zero and masked out of every statistic), so depth, width,
-gain, seed and batch norm are traced values and moving them compiles nothing. Only the
-activation is structural.
+`l = 1 … depth`, on a batch of N(0, 1) inputs as wide as the layers. Its shapes change only in
+three steps: depth is padded to MAX_DEPTH (layers past `depth` pass their input through, and a
+`lax.cond` skips their work) and width to the smallest of WIDTH_BUCKETS that holds it (units
+past `width` are zero and masked out of every statistic), so depth, width, gain, seed and batch
+norm are traced values; every bucket is compiled on first use, and moving them compiles nothing.
+Only the activation is structural.
 
 Weights are a scheme's unit-variance draw (`initializers.unit_sample`) times its scale for the
 *active* fans times the gain, `W_l = s · U_l`; `s` is folded into the matmul so the masked
-512 × 512 matrices are never rescaled. The draw depends on the seed and the scheme's family
-only, so a page can keep it while the learner moves depth, width or gain.
+matrices are never rescaled. The draw is the top-left block of a MAX_WIDTH² draw and depends on
+the seed, the scheme's family and the width's bucket only, so a page can keep it while the
+learner moves depth, gain or the width within its bucket.
 """
 
 import dataclasses
@@ -32,6 +34,7 @@ from core.initializers import SCHEMES, Scheme, density, unit_sample
 
 MAX_DEPTH = 50
 MAX_WIDTH = 512
+WIDTH_BUCKETS = (128, 256, MAX_WIDTH)  # widths the propagation is compiled for
 BATCH = 64
 BINS = 40
 HIST_BATCH = 32  # examples in the per-layer histograms (a scatter-add: slow on CPU)
@@ -127,27 +130,52 @@ def layer_table(result: SignalResult) -> dict[str, np.ndarray]:
     }
 
 
-@functools.partial(jax.jit, static_argnames="family")
-def _unit_weights(seed: jax.Array, width: jax.Array, *, family: str) -> jax.Array:
+@functools.partial(jax.jit, static_argnames=("family", "bucket"))
+def _unit_weights(seed: jax.Array, width: jax.Array, *, family: str, bucket: int) -> jax.Array:
     key = jax.random.key(seed)
     keys = jax.vmap(lambda layer: jax.random.fold_in(key, layer))(jnp.arange(MAX_DEPTH))
     # lax.map, not vmap: a *batched* QR ("orthogonal") can deadlock XLA:CPU's thread pool in
     # jaxlib 0.10.2 (batched LAPACK blocks pool threads on sub-tasks queued to the same pool).
-    return jax.lax.map(lambda k: unit_sample(k, MAX_WIDTH, family, width), keys)
+    return jax.lax.map(lambda k: unit_sample(k, MAX_WIDTH, family, width, bucket), keys)
 
 
 def sample_unit_weights(seed: int, family: str, width: int) -> jax.Array:
-    """(MAX_DEPTH, MAX_WIDTH, MAX_WIDTH) unit-variance draws; layer l uses fold_in(key, l).
+    """(MAX_DEPTH, b, b) unit-variance draws, b = width_bucket(width); layer l uses
+    fold_in(key, l). Each is the top-left block of the layer's MAX_WIDTH² draw, so a unit's
+    weights stay the same while the width moves, across buckets too.
 
-    Only the "orthogonal" family depends on `width` (its QR acts on the active block). Its 50
-    QRs run with OpenBLAS held to one thread: jaxlib's LAPACK calls scipy's OpenBLAS, whose own
-    threads otherwise fight XLA's for the cores (10× slower on a busy 2-core machine).
+    Only the "orthogonal" family depends on `width` itself (its QR acts on the active block;
+    see `draw_width`). Its 50 QRs run with OpenBLAS held to one thread: jaxlib's LAPACK calls
+    scipy's OpenBLAS, whose own threads otherwise fight XLA's for the cores (10× slower on a
+    busy 2-core machine).
     """
-    draw = functools.partial(_unit_weights, jnp.int32(seed), jnp.int32(width), family=family)
+    _compile_every_draw(family)
+    draw = functools.partial(
+        _unit_weights, jnp.int32(seed), jnp.int32(width), family=family,
+        bucket=width_bucket(width),
+    )  # fmt: skip
     if family != "orthogonal":
         return draw()
     with threadpool_limits(limits=1, user_api="blas"):
         return jax.block_until_ready(draw())
+
+
+def _compile_every_draw(family: str) -> None:
+    _draw_every_bucket(family, jax.config.jax_numpy_dtype_promotion)
+
+
+@functools.cache
+def _draw_every_bucket(family: str, promotion: str) -> None:
+    """On a family's first draw, draws once in every width bucket (see _compile_every_bucket)."""
+    for bucket in WIDTH_BUCKETS:
+        jax.block_until_ready(
+            _unit_weights(jnp.int32(0), jnp.int32(bucket), family=family, bucket=bucket)
+        )
+
+
+def draw_width(family: str, width: int) -> int:
+    """What of the width `sample_unit_weights` depends on: a page can keep a draw keyed by it."""
+    return width if family == "orthogonal" else width_bucket(width)
 
 
 def batch_norm(h: jax.Array) -> jax.Array:
@@ -162,16 +190,26 @@ def _forward(eps, unit, scale, mask, x, r, depth, use_bn, act: Activation):
     of every a_l. eps (L, B, P) is added to z, so ∂loss/∂eps is δ_l = ∂ℓ/∂z_l per example.
 
     The statistics are taken inside the scan, while each layer's (B, P) block is hot in cache.
+    Layers past `depth` pass their input through and report zeros (trimmed later): a
+    `lax.cond`, so that their matmuls are skipped, not computed and thrown away.
     """
     weights = jnp.broadcast_to(mask, x.shape)[None]
 
     def layer(a, inputs):
         u, e, index = inputs
-        h = (a @ u) * scale * mask
-        z = jax.lax.cond(use_bn, lambda v: batch_norm(v) * mask, lambda v: v, h) + e
-        a_new = act.fn(z) * mask
-        stats = _layer_stats(*jax.lax.stop_gradient((h, z, a_new)), mask, weights, act)
-        return jnp.where(index < depth, a_new, a), (stats, a_new[:HIST_BATCH])
+
+        def active(a):
+            h = (a @ u) * scale * mask
+            z = jax.lax.cond(use_bn, lambda v: batch_norm(v) * mask, lambda v: v, h) + e
+            a_new = act.fn(z) * mask
+            stats = _layer_stats(*jax.lax.stop_gradient((h, z, a_new)), mask, weights, act)
+            return a_new, (stats, a_new[:HIST_BATCH])
+
+        def past_depth(a):
+            shapes = jax.eval_shape(active, a)[1]
+            return a, jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
+
+        return jax.lax.cond(index < depth, active, past_depth, a)
 
     a_out, per_layer = jax.lax.scan(layer, x, (unit, eps, jnp.arange(MAX_DEPTH)))
     return jnp.sum(a_out * r), per_layer
@@ -228,18 +266,29 @@ def _histograms(v, weights, lo, hi, bins: int = BINS) -> jax.Array:
     return counts / jnp.maximum(jnp.sum(counts, axis=1, keepdims=True), 1.0)
 
 
-@functools.partial(jax.jit, static_argnames="activation")
-def _propagate(unit, scale, depth, width, use_bn, seed, weight_lo, weight_hi, *, activation):
+def width_bucket(width: int) -> int:
+    """The padded width the propagation runs at: the smallest of WIDTH_BUCKETS that holds it."""
+    return next(bucket for bucket in WIDTH_BUCKETS if width <= bucket)
+
+
+@functools.partial(jax.jit, static_argnames=("activation", "bucket"))
+def _propagate(unit, scale, depth, width, use_bn, seed, weight_lo, weight_hi, *, activation,
+               bucket):  # fmt: skip
+    """The network on the top-left `bucket` × `bucket` block of every layer's draw: the units
+    past it are masked out anyway, and a 256-wide block costs a quarter of the 512-wide one."""
     act = ACTIVATIONS[activation]
     key = jax.random.key(seed)
-    mask = (jnp.arange(MAX_WIDTH) < width).astype(jnp.float32)
+    unit = unit[:, :bucket, :bucket]
+    mask = (jnp.arange(bucket) < width).astype(jnp.float32)
+    # Drawn at MAX_WIDTH and cut, so a unit's input and readout do not depend on the bucket.
     x = jax.random.normal(jax.random.fold_in(key, INPUT_TAG), (BATCH, MAX_WIDTH), jnp.float32)
     r = jax.random.normal(jax.random.fold_in(key, READOUT_TAG), (MAX_WIDTH,), jnp.float32)
+    x, r = x[:, :bucket], r[:bucket]
     forward = functools.partial(
         _forward, unit=unit, scale=scale, mask=mask, x=x * mask, r=r * mask, depth=depth,
         use_bn=use_bn, act=act,
     )  # fmt: skip
-    zeros = jnp.zeros((MAX_DEPTH, BATCH, MAX_WIDTH), jnp.float32)
+    zeros = jnp.zeros((MAX_DEPTH, BATCH, bucket), jnp.float32)
     delta, (stats, a) = jax.grad(forward, has_aux=True)(zeros)
     weights = jnp.broadcast_to(mask, delta.shape)
     lo, hi = _activation_range(act, a[0], weights[0, : a.shape[1]])
@@ -345,6 +394,7 @@ def explore(settings: Settings, unit: jax.Array | None = None) -> SignalResult:
 
 
 def _run_propagation(unit, scheme: Scheme, settings: Settings, weight_range) -> dict:
+    _compile_every_bucket(settings.activation)
     n = settings.width
     out = _propagate(
         unit,
@@ -356,8 +406,26 @@ def _run_propagation(unit, scheme: Scheme, settings: Settings, weight_range) -> 
         jnp.float32(weight_range[0]),
         jnp.float32(weight_range[1]),
         activation=settings.activation,
+        bucket=width_bucket(n),
     )
     return {key: np.asarray(value) for key, value in jax.device_get(out).items()}
+
+
+def _compile_every_bucket(activation: str) -> None:
+    _run_every_bucket(activation, jax.config.jax_numpy_dtype_promotion)
+
+
+# Keyed by the dtype promotion mode too: it is thread-local and part of the jit cache's key (the
+# core tests run under "strict", the app under "standard").
+@functools.cache
+def _run_every_bucket(activation: str, promotion: str) -> None:
+    """On an activation's first use, runs a one-layer network in every width bucket, so that
+    moving the width slider later compiles nothing (a one-layer run costs a few ms)."""
+    scalars = (jnp.float32(1.0), jnp.int32(1), jnp.int32(1), jnp.bool_(False), jnp.int32(0),
+               jnp.float32(-1.0), jnp.float32(1.0))  # fmt: skip
+    for bucket in WIDTH_BUCKETS:
+        unit = jnp.zeros((MAX_DEPTH, bucket, bucket), jnp.float32)
+        jax.block_until_ready(_propagate(unit, *scalars, activation=activation, bucket=bucket))
 
 
 def _cut_non_finite(out: dict, depth: int) -> tuple[dict, dict, tuple[str, ...]]:

@@ -169,27 +169,37 @@ INITIALIZERS: dict[str, Callable[[jax.Array, Shape, jax.typing.ArrayLike], jax.A
 
 
 def unit_sample(
-    key: jax.Array, size: int, family: str, active: jax.typing.ArrayLike | None = None
+    key: jax.Array,
+    size: int,
+    family: str,
+    active: jax.typing.ArrayLike | None = None,
+    block: int | None = None,
 ) -> jax.Array:
     """A (size, size) draw of `family` with mean 0 and variance 1 (ones for "constant").
 
     The draws match `jax.nn.initializers.variance_scaling`'s, so multiplying by a scheme's
     `scale` gives its `init` up to rounding. Only "orthogonal" depends on `active` (the traced
     number of live rows and columns): its top-left active block is itself √active × a random
-    orthogonal matrix, and the rest is zero.
+    orthogonal matrix, and the rest is zero. With `block`, only the top-left (block, block) of
+    that same draw is returned; the random families then draw only its rows (JAX's random bits
+    follow the flat index, so the first rows of a draw do not depend on how many follow).
     """
-    shape = (size, size)
+    block = size if block is None else block
     if family == "constant":
-        return jnp.ones(shape, jnp.float32)
+        return jnp.ones((block, block), jnp.float32)
+    rows = (block, size)
     if family == "normal":
-        return jax.random.normal(key, shape, jnp.float32)
+        return jax.random.normal(key, rows, jnp.float32)[:, :block]
     if family == "truncated_normal":
-        return jax.random.truncated_normal(key, -2.0, 2.0, shape, jnp.float32) / TRUNCATED_STD
+        draw = jax.random.truncated_normal(key, -2.0, 2.0, rows, jnp.float32)
+        return draw[:, :block] / TRUNCATED_STD
     if family == "uniform":
-        return jax.random.uniform(key, shape, jnp.float32, -1.0, 1.0) * jnp.sqrt(jnp.float32(3.0))
+        draw = jax.random.uniform(key, rows, jnp.float32, -1.0, 1.0)
+        return draw[:, :block] * jnp.sqrt(jnp.float32(3.0))
     if family == "orthogonal":
         active = jnp.asarray(size if active is None else active, jnp.int32)
-        return padded_orthogonal(key, size, active) * jnp.sqrt(active.astype(jnp.float32))
+        q = padded_orthogonal(key, size, active)[:block, :block]
+        return q * jnp.sqrt(active.astype(jnp.float32))
     raise ValueError(f"unknown family {family!r}")
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from core.deep_signal import (
     Settings,
     compare_training,
+    draw_width,
     explore,
     layer_table,
     loss_table,
@@ -45,7 +46,7 @@ def unit_weights(seed: int, family: str, width: int):
 def signal(settings: Settings):
     with heavy_work():
         family = SCHEMES[settings.scheme].family
-        width = settings.width if family == "orthogonal" else 0  # only QR needs the width
+        width = draw_width(family, settings.width)
         return explore(settings, unit_weights(settings.seed, family, width))
 
 

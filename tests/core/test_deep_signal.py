@@ -19,11 +19,14 @@ from core.deep_signal import (
     READOUT_TAG,
     SCHEME_NAMES,
     TRAIN_STEPS,
+    WIDTH_BUCKETS,
     Settings,
     _cut_non_finite,
+    _propagate,
     batch_norm,
     compare_training,
     digits,
+    draw_width,
     explore,
     init_runs,
     sample_unit_weights,
@@ -31,6 +34,7 @@ from core.deep_signal import (
     train_runs,
     variance_recursion,
     weights_msgpack,
+    width_bucket,
 )
 from core.initializers import SCHEMES
 
@@ -176,12 +180,50 @@ def test_masked_network_equals_the_unpadded_one(changes):
 def test_weights_outside_the_active_block_change_nothing_even_with_batch_norm():
     settings = dataclasses.replace(DEEP, width=40, depth=6, batch_norm=True)
     unit = sample_unit_weights(0, "truncated_normal", 40)
-    active = np.arange(MAX_WIDTH) < 40
+    active = np.arange(unit.shape[-1]) < 40
     outside = ~(active[:, None] & active[None, :])
     garbage = unit + jnp.asarray(np.where(outside, 1e3, 0.0), jnp.float32)[None]
     clean, dirty = explore(settings, unit), explore(settings, garbage)
     for name in ("z_std", "grad_norm", "flat_share", "dead_units", "hist"):
         np.testing.assert_array_equal(getattr(clean, name), getattr(dirty, name))
+
+
+@pytest.mark.parametrize("family", ["normal", "truncated_normal", "uniform", "constant"])
+def test_a_narrow_draw_is_the_corner_of_the_full_width_draw(family):
+    full = np.asarray(sample_unit_weights(3, family, MAX_WIDTH))
+    for width in (8, 130, 256):
+        bucket = width_bucket(width)
+        narrow = np.asarray(sample_unit_weights(3, family, width))
+        assert narrow.shape == (full.shape[0], bucket, bucket)
+        np.testing.assert_array_equal(narrow, full[:, :bucket, :bucket])
+        assert draw_width(family, width) == bucket
+
+
+def test_the_orthogonal_draw_is_its_active_block_in_any_bucket():
+    narrow = np.asarray(sample_unit_weights(2, "orthogonal", 100))
+    assert narrow.shape[1] == width_bucket(100) == 128 and draw_width("orthogonal", 100) == 100
+    block = narrow[:, :100, :100] / np.sqrt(100)
+    np.testing.assert_allclose(block[7].T @ block[7], np.eye(100), atol=1e-5)
+    assert not narrow[:, 100:].any() and not narrow[:, :, 100:].any()
+
+
+@pytest.mark.parametrize("width", [8, 200, 256])
+def test_a_width_bucket_computes_what_the_full_width_computes(width):
+    """The propagation on a 128- or 256-wide block equals the same network padded to 512."""
+    settings = dataclasses.replace(DEEP, width=width, depth=30, activation="tanh")
+    unit = sample_unit_weights(0, "normal", MAX_WIDTH)
+    args = (unit, jnp.float32(np.sqrt(1 / width)), jnp.int32(30), jnp.int32(width),
+            jnp.bool_(False), jnp.int32(0), jnp.float32(-0.2), jnp.float32(0.2))  # fmt: skip
+    full = _propagate(*args, activation=settings.activation, bucket=MAX_WIDTH)
+    narrow = _propagate(*args, activation=settings.activation, bucket=width_bucket(width))
+    assert width_bucket(width) < MAX_WIDTH
+    for name in ("z_std", "a_std", "grad_norm", "flat_share", "hist", "weight_hist"):
+        np.testing.assert_allclose(narrow[name], full[name], rtol=2e-5, atol=1e-7, err_msg=name)
+
+
+def test_width_buckets_cover_every_width():
+    assert WIDTH_BUCKETS[-1] == MAX_WIDTH
+    assert [width_bucket(w) for w in (1, 128, 129, 256, 257, 512)] == [128, 128, 256, 256, 512, 512]
 
 
 def test_shallower_network_is_the_first_layers_of_the_deeper_one():
