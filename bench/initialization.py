@@ -108,6 +108,8 @@ def main() -> None:
             slider_moves(i), unit), reps),
         measure("new seed: draw 50 × 512² weights + signal compute", lambda i: explore(
             dataclasses.replace(FULL, seed=next(seeds))), max(3, reps // 4)),
+        measure("new seed at the page's defaults (20 × 256): draw + signal compute",
+                lambda i: explore(Settings(seed=next(seeds))), max(3, reps // 4)),
         measure("new seed, orthogonal: 50 QRs of 512² + signal compute", lambda i: explore(
             dataclasses.replace(FULL, scheme="orthogonal", seed=next(seeds))), 3),
         measure("training race: 4 schemes × 4 seeds × 200 steps, vmapped", lambda i: (
