@@ -25,6 +25,7 @@ from core.deep_signal import (
     compare_training,
     explore,
     sample_unit_weights,
+    train_seed,
 )
 
 FULL = Settings(scheme="he_normal", activation="relu", depth=MAX_DEPTH, width=MAX_WIDTH)
@@ -112,8 +113,10 @@ def main() -> None:
                 lambda i: explore(Settings(seed=next(seeds))), max(3, reps // 4)),
         measure("new seed, orthogonal: 50 QRs of 512² + signal compute", lambda i: explore(
             dataclasses.replace(FULL, scheme="orthogonal", seed=next(seeds))), 3),
-        measure("training race: 4 schemes × 4 seeds × 200 steps, vmapped", lambda i: (
+        measure("training race: 4 schemes × 4 seeds × 200 steps, vmapped per seed", lambda i: (
             compare_training(dataclasses.replace(FULL, seed=next(seeds)))), max(3, reps // 4)),
+        measure("race after a one-step seed move: 4 schemes × 1 new seed", lambda i: (
+            train_seed(dataclasses.replace(FULL, seed=next(seeds)))), max(3, reps // 4)),
         measure("baseline: bare JAX fwd + bwd, 50 × 512, no masks/stats",
                 lambda i: _bare_jax(weights, x, r), reps),
         measure("baseline: NumPy fwd + bwd, 50 × 512, float32", numpy_baseline(unit_np), reps),

@@ -587,43 +587,75 @@ def train_runs(params, seeds, use_bn, x, y, *, activation: str):
     return jax.vmap(run, in_axes=(0, 0, None, None, None))(params, keys, use_bn, x, y)
 
 
-def compare_training(settings: Settings) -> TrainingResult:
-    """Trains every chosen scheme (at most MAX_TRAIN_SCHEMES) on TRAIN_SEEDS seeds in one call.
+@dataclasses.dataclass(frozen=True)
+class SeedRuns:
+    """One seed's runs of every chosen scheme, as NumPy (see `train_seed`)."""
 
-    The run list is always MAX_TRAIN_SCHEMES × TRAIN_SEEDS long (unused slots repeat a scheme
-    and are dropped), so choosing other schemes, seeds, gains or batch norm compiles nothing.
-    Seed s of every scheme shares its minibatch order.
+    schemes: tuple[str, ...]
+    losses: np.ndarray  # (schemes, steps)
+    accuracy: np.ndarray  # (schemes,)
+    params: dict  # per scheme, its trained weights
+
+
+def training_seeds(settings: Settings) -> tuple[int, ...]:
+    """The race's seeds: TRAIN_SEEDS consecutive ones from the page's seed. Neighbouring seeds
+    share all but one, so a one-step seed move trains one seed's runs, not all of them."""
+    return tuple(settings.seed + k for k in range(TRAIN_SEEDS))
+
+
+def train_seed(settings: Settings) -> SeedRuns:
+    """Trains every chosen scheme (at most MAX_TRAIN_SCHEMES) on `settings.seed`, in one call.
+
+    The run list is always MAX_TRAIN_SCHEMES long (unused slots repeat a scheme and are
+    dropped), so choosing other schemes, seeds, gains or batch norm compiles nothing. Every
+    scheme shares the seed's minibatch order.
     """
     chosen = tuple(dict.fromkeys(settings.train_schemes))[:MAX_TRAIN_SCHEMES] or (settings.scheme,)
     padded = chosen + (chosen[-1],) * (MAX_TRAIN_SCHEMES - len(chosen))
-    indices = np.repeat([SCHEME_NAMES.index(name) for name in padded], TRAIN_SEEDS)
-    seeds = np.tile(settings.seed * TRAIN_SEEDS + np.arange(TRAIN_SEEDS), MAX_TRAIN_SCHEMES)
+    indices = jnp.asarray([SCHEME_NAMES.index(name) for name in padded], jnp.int32)
+    seeds = jnp.full(MAX_TRAIN_SCHEMES, settings.seed, jnp.uint32)
     x, y = digits()
-    seeds = jnp.asarray(seeds, jnp.uint32)
-    initial = init_runs(jnp.asarray(indices, jnp.int32), seeds, jnp.float32(settings.gain))
+    initial = init_runs(indices, seeds, jnp.float32(settings.gain))
     losses, accuracy, params = jax.device_get(
         train_runs(
             initial, seeds, jnp.bool_(settings.batch_norm), x, y, activation=settings.activation
         )
     )
-    shape = (MAX_TRAIN_SCHEMES, TRAIN_SEEDS)
-    losses = np.asarray(losses, np.float64).reshape(*shape, TRAIN_STEPS)[: len(chosen)]
+    return SeedRuns(
+        schemes=chosen,
+        losses=np.asarray(losses, np.float64)[: len(chosen)],
+        accuracy=np.asarray(accuracy)[: len(chosen)],
+        params={
+            name: {
+                f"layer_{i}": {k: np.asarray(v[s]) for k, v in layer.items()}
+                for i, layer in enumerate(params)
+            }
+            for s, name in enumerate(chosen)
+        },
+    )
+
+
+def race_result(runs: list[SeedRuns]) -> TrainingResult:
+    """The race from each seed's runs: losses cut at the first non-finite step, the earliest
+    divergence per scheme, and the first seed's trained weights."""
+    losses = np.stack([run.losses for run in runs], axis=1)  # (schemes, seeds, steps)
     bad = ~np.isfinite(losses)
     first_bad = np.where(bad.any(axis=2), np.argmax(bad, axis=2), TRAIN_STEPS)
     losses[np.arange(TRAIN_STEPS) >= first_bad[..., None]] = np.nan
     diverged = first_bad.min(axis=1)
     return TrainingResult(
-        schemes=chosen,
+        schemes=runs[0].schemes,
         losses=losses,
         diverged_at=np.where(diverged < TRAIN_STEPS, diverged + 1, 0),
-        accuracy=np.asarray(accuracy).reshape(shape)[: len(chosen)],
-        params={
-            name: {
-                f"layer_{i}": {k: np.asarray(v[s * TRAIN_SEEDS]) for k, v in layer.items()}
-                for i, layer in enumerate(params)
-            }
-            for s, name in enumerate(chosen)
-        },
+        accuracy=np.stack([run.accuracy for run in runs], axis=1),
+        params=runs[0].params,
+    )
+
+
+def compare_training(settings: Settings) -> TrainingResult:
+    """Every chosen scheme on each of `training_seeds(settings)` (a page caches per seed)."""
+    return race_result(
+        [train_seed(dataclasses.replace(settings, seed=seed)) for seed in training_seeds(settings)]
     )
 
 

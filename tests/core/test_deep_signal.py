@@ -32,6 +32,8 @@ from core.deep_signal import (
     sample_unit_weights,
     train_one,
     train_runs,
+    train_seed,
+    training_seeds,
     variance_recursion,
     weights_msgpack,
     width_bucket,
@@ -372,6 +374,21 @@ def test_choosing_other_schemes_seed_gain_or_batch_norm_compiles_nothing():
         compare_training(dataclasses.replace(RACE, train_schemes=("orthogonal", "zeros")))
         compare_training(dataclasses.replace(RACE, seed=5, gain=2.0, batch_norm=True))
     assert counter.count == 0
+
+
+def test_the_race_seeds_slide_with_the_page_seed():
+    assert training_seeds(RACE) == (1, 2, 3, 4)
+    moved = compare_training(dataclasses.replace(RACE, seed=2))
+    np.testing.assert_array_equal(moved.losses[:, :3], race().losses[:, 1:])
+    np.testing.assert_array_equal(moved.accuracy[:, :3], race().accuracy[:, 1:])
+
+
+def test_one_seed_trains_each_scheme_as_the_race_does():
+    runs = train_seed(dataclasses.replace(RACE, seed=3))
+    assert runs.schemes == RACE.train_schemes and runs.losses.shape == (4, TRAIN_STEPS)
+    finite = np.isfinite(race().losses[:, 2])
+    np.testing.assert_array_equal(runs.losses[finite], race().losses[:, 2][finite])
+    assert set(runs.params) == set(RACE.train_schemes)
 
 
 def test_trained_weights_round_trip_through_msgpack():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.compile_counter import count_compiles
+from playground import compute
 from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
 
 PAGE = "initialization.py"
@@ -112,6 +113,17 @@ def test_a_try_this_button_sets_the_controls(default_page):
     assert measured[1] / measured[0] == pytest.approx(np.sqrt(512), rel=0.1)
     curves = figure_by_title(at, "Training loss")  # linear N(0, 1) logits blow SGD up
     assert any(d.get("name", "").startswith("N(0, 1) (diverged at step") for d in curves["data"])
+
+
+def test_a_one_step_seed_move_trains_only_the_new_seed():
+    at = run_page(PAGE, {"init.seed": "500"})
+    before = compute.stats()["completed"]
+    at.slider(key="init.seed").set_value(501).run()
+    assert_no_exception(at)
+    assert compute.stats()["completed"] - before == 2  # the signal, and the race's seed 504
+    assert any("seeds 501–504" in caption.value for caption in at.caption)
+    curves = figure_by_title(at, "Training loss on 8×8 digits")
+    assert "over 4 seeds" in curves["layout"]["title"]["text"]
 
 
 def test_moving_sliders_after_the_first_render_compiles_nothing():
