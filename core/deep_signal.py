@@ -34,7 +34,7 @@ from core.initializers import SCHEMES, Scheme, density, unit_sample
 
 MAX_DEPTH = 50
 MAX_WIDTH = 512
-WIDTH_BUCKETS = (128, 256, MAX_WIDTH)  # widths the propagation is compiled for
+WIDTH_BUCKETS = (256, MAX_WIDTH)  # widths the propagation is compiled for
 BATCH = 64
 BINS = 40
 HIST_BATCH = 32  # examples in the per-layer histograms (a scatter-add: slow on CPU)
@@ -166,11 +166,9 @@ def _compile_every_draw(family: str) -> None:
 
 @functools.cache
 def _draw_every_bucket(family: str, promotion: str) -> None:
-    """On a family's first draw, draws once in every width bucket (see _compile_every_bucket)."""
+    """On a family's first draw, compiles its draw for every width bucket (ahead of time)."""
     for bucket in WIDTH_BUCKETS:
-        jax.block_until_ready(
-            _unit_weights(jnp.int32(0), jnp.int32(bucket), family=family, bucket=bucket)
-        )
+        _unit_weights.lower(jnp.int32(0), jnp.int32(bucket), family=family, bucket=bucket).compile()
 
 
 def draw_width(family: str, width: int) -> int:
@@ -267,7 +265,8 @@ def width_bucket(width: int) -> int:
 def _propagate(unit, scale, depth, width, use_bn, seed, weight_lo, weight_hi, *, activation,
                bucket):  # fmt: skip
     """The network on the top-left `bucket` × `bucket` block of every layer's draw: the units
-    past it are masked out anyway, and a 256-wide block costs a quarter of the 512-wide one."""
+    past it are masked out anyway, and a 256-wide block costs a quarter of the 512-wide one.
+    (A third bucket, 128, cost the server ~20 MB more after warm-up for its executables.)"""
     act = ACTIVATIONS[activation]
     key = jax.random.key(seed)
     unit = unit[:, :bucket, :bucket]
@@ -411,13 +410,14 @@ def _compile_every_bucket(activation: str) -> None:
 # core tests run under "strict", the app under "standard").
 @functools.cache
 def _run_every_bucket(activation: str, promotion: str) -> None:
-    """On an activation's first use, runs a one-layer network in every width bucket, so that
-    moving the width slider later compiles nothing (a one-layer run costs a few ms)."""
+    """On an activation's first use, compiles the propagation for every width bucket, ahead of
+    time (nothing runs, nothing is allocated), so that moving the width slider later compiles
+    nothing: a call with the same shapes finds the executable in JAX's cache."""
     scalars = (jnp.float32(1.0), jnp.int32(1), jnp.int32(1), jnp.bool_(False), jnp.int32(0),
                jnp.float32(-1.0), jnp.float32(1.0))  # fmt: skip
     for bucket in WIDTH_BUCKETS:
-        unit = jnp.zeros((MAX_DEPTH, bucket, bucket), jnp.float32)
-        jax.block_until_ready(_propagate(unit, *scalars, activation=activation, bucket=bucket))
+        unit = jax.ShapeDtypeStruct((MAX_DEPTH, bucket, bucket), jnp.float32)
+        _propagate.lower(unit, *scalars, activation=activation, bucket=bucket).compile()
 
 
 def _cut_non_finite(out: dict, depth: int) -> tuple[dict, dict, tuple[str, ...]]:

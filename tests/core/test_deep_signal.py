@@ -203,7 +203,7 @@ def test_a_narrow_draw_is_the_corner_of_the_full_width_draw(family):
 
 def test_the_orthogonal_draw_is_its_active_block_in_any_bucket():
     narrow = np.asarray(sample_unit_weights(2, "orthogonal", 100))
-    assert narrow.shape[1] == width_bucket(100) == 128 and draw_width("orthogonal", 100) == 100
+    assert narrow.shape[1] == width_bucket(100) == 256 and draw_width("orthogonal", 100) == 100
     block = narrow[:, :100, :100] / np.sqrt(100)
     np.testing.assert_allclose(block[7].T @ block[7], np.eye(100), atol=1e-5)
     assert not narrow[:, 100:].any() and not narrow[:, :, 100:].any()
@@ -225,7 +225,7 @@ def test_a_width_bucket_computes_what_the_full_width_computes(width):
 
 def test_width_buckets_cover_every_width():
     assert WIDTH_BUCKETS[-1] == MAX_WIDTH
-    assert [width_bucket(w) for w in (1, 128, 129, 256, 257, 512)] == [128, 128, 256, 256, 512, 512]
+    assert [width_bucket(w) for w in (1, 128, 256, 257, 512)] == [256, 256, 256, 512, 512]
 
 
 def test_shallower_network_is_the_first_layers_of_the_deeper_one():
