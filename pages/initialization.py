@@ -53,16 +53,18 @@ def signal(settings: Settings):
         return explore(settings, unit_weights(settings.seed, family, width))
 
 
-@st.cache_data(max_entries=128, show_spinner="Training every scheme…")
+@st.cache_data(max_entries=64, show_spinner=False)
 def race_seed(settings: Settings):
-    with heavy_work():
-        return train_seed(settings)
+    return train_seed(settings)  # called only inside race(), which holds the computation slot
 
 
+@st.cache_data(max_entries=64, show_spinner="Training every scheme…")
 def race(settings: Settings):
-    """Cached per seed: after a one-step seed move only the new seed's runs train."""
-    seeds = training_seeds(settings)
-    return race_result([race_seed(dataclasses.replace(settings, seed=seed)) for seed in seeds])
+    """Each seed's runs are cached too: after a one-step seed move only the new seed trains.
+    One slot for all of them, so that a busy server does not queue the race once per seed."""
+    with heavy_work():
+        seeds = training_seeds(settings)
+        return race_result([race_seed(dataclasses.replace(settings, seed=s)) for s in seeds])
 
 
 result = signal(settings)

@@ -5,7 +5,9 @@ import base64
 import numpy as np
 import pytest
 
+from core import deep_signal
 from core.compile_counter import count_compiles
+from core.deep_signal import train_seed
 from playground import compute
 from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
 
@@ -115,13 +117,17 @@ def test_a_try_this_button_sets_the_controls(default_page):
     assert any(d.get("name", "").startswith("N(0, 1) (diverged at step") for d in curves["data"])
 
 
-def test_a_one_step_seed_move_trains_only_the_new_seed():
+def test_a_one_step_seed_move_trains_only_the_new_seed(monkeypatch):
     # An activation besides the seed: a fuzzed link is then very unlikely to have cached these.
     at = run_page(PAGE, {"init.seed": "500", "init.activation": "selu"})
+    trained = []
+    monkeypatch.setattr(deep_signal, "train_seed", lambda s: trained.append(s.seed) or (
+        train_seed(s)))  # fmt: skip
     before = compute.stats()["completed"]
     at.slider(key="init.seed").set_value(501).run()
     assert_no_exception(at)
-    assert compute.stats()["completed"] - before == 2  # the signal, and the race's seed 504
+    assert trained == [504]
+    assert compute.stats()["completed"] - before == 2  # the signal and the race: one slot each
     assert any("seeds 501–504" in caption.value for caption in at.caption)
     curves = figure_by_title(at, "Training loss on 8×8 digits")
     assert "over 4 seeds" in curves["layout"]["title"]["text"]
