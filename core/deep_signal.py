@@ -2,12 +2,11 @@
 small training race between init schemes.
 
 The network is `z_l = W_l a_{l−1}` (batch-normalized over the batch when on), `a_l = φ(z_l)`,
-`l = 1 … depth`, on a batch of N(0, 1) inputs as wide as the layers. Its shapes change only in
-three steps: depth is padded to MAX_DEPTH (layers past `depth` pass their input through) and
-width to the smallest of WIDTH_BUCKETS that holds it (units
-past `width` are zero and masked out of every statistic), so depth, width, gain, seed and batch
-norm are traced values; every bucket is compiled on first use, and moving them compiles nothing.
-Only the activation is structural.
+`l = 1 … depth`, on a batch of N(0, 1) inputs as wide as the layers. Depth is padded to
+MAX_DEPTH (layers past `depth` pass their input through) and width to the smallest of
+WIDTH_BUCKETS that holds it (units past `width` are zero and masked out of every statistic), so
+depth, width, gain, seed and batch norm are traced values; every bucket is compiled on first
+use, so moving them compiles nothing. Only the activation is structural.
 
 Weights are a scheme's unit-variance draw (`initializers.unit_sample`) times its scale for the
 *active* fans times the gain, `W_l = s · U_l`; `s` is folded into the matmul so the masked
@@ -161,11 +160,11 @@ def sample_unit_weights(seed: int, family: str, width: int) -> jax.Array:
 
 
 def _compile_every_draw(family: str) -> None:
-    _draw_every_bucket(family, jax.config.jax_numpy_dtype_promotion)
+    _compile_draws(family, jax.config.jax_numpy_dtype_promotion)
 
 
 @functools.cache
-def _draw_every_bucket(family: str, promotion: str) -> None:
+def _compile_draws(family: str, promotion: str) -> None:
     """On a family's first draw, compiles its draw for every width bucket (ahead of time)."""
     for bucket in WIDTH_BUCKETS:
         _unit_weights.lower(jnp.int32(0), jnp.int32(bucket), family=family, bucket=bucket).compile()
@@ -403,13 +402,13 @@ def _run_propagation(unit, scheme: Scheme, settings: Settings, weight_range) -> 
 
 
 def _compile_every_bucket(activation: str) -> None:
-    _run_every_bucket(activation, jax.config.jax_numpy_dtype_promotion)
+    _compile_buckets(activation, jax.config.jax_numpy_dtype_promotion)
 
 
 # Keyed by the dtype promotion mode too: it is thread-local and part of the jit cache's key (the
 # core tests run under "strict", the app under "standard").
 @functools.cache
-def _run_every_bucket(activation: str, promotion: str) -> None:
+def _compile_buckets(activation: str, promotion: str) -> None:
     """On an activation's first use, compiles the propagation for every width bucket, ahead of
     time (nothing runs, nothing is allocated), so that moving the width slider later compiles
     nothing: a call with the same shapes finds the executable in JAX's cache."""
