@@ -69,6 +69,9 @@ class Settings:
         if not set(self.train_schemes) <= set(SCHEMES):
             raise ValueError(f"unknown training scheme in {self.train_schemes}")
 
+    def for_seed(self, seed: int) -> "Settings":
+        return dataclasses.replace(self, seed=seed)
+
     def for_training(self) -> "Settings":
         """Only what the training race depends on (the rest at defaults): its cache key."""
         return Settings(
@@ -653,9 +656,7 @@ def race_result(runs: list[SeedRuns]) -> TrainingResult:
 
 def compare_training(settings: Settings) -> TrainingResult:
     """Every chosen scheme on each of `training_seeds(settings)` (a page caches per seed)."""
-    return race_result(
-        [train_seed(dataclasses.replace(settings, seed=seed)) for seed in training_seeds(settings)]
-    )
+    return race_result([train_seed(settings.for_seed(seed)) for seed in training_seeds(settings)])
 
 
 def loss_table(result: TrainingResult) -> dict[str, np.ndarray]:

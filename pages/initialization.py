@@ -1,6 +1,5 @@
 """Initialization: watch the signal vanish or explode through up to 50 layers, for every scheme."""
 
-import dataclasses
 import functools
 
 import streamlit as st
@@ -60,11 +59,9 @@ def race_seed(settings: Settings):
 
 @st.cache_data(max_entries=64, show_spinner="Training every scheme…")
 def race(settings: Settings):
-    """Each seed's runs are cached too: after a one-step seed move only the new seed trains.
-    One slot for all of them, so that a busy server does not queue the race once per seed."""
+    """Seeds cached one by one (a seed step trains one); one slot for all, not one per seed."""
     with heavy_work():
-        seeds = training_seeds(settings)
-        return race_result([race_seed(dataclasses.replace(settings, seed=s)) for s in seeds])
+        return race_result([race_seed(settings.for_seed(s)) for s in training_seeds(settings)])
 
 
 result = signal(settings)
