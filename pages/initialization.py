@@ -100,11 +100,11 @@ show.figure(flat, "init_dead")
 show.csv_download("Per-layer numbers (CSV)", layer_table(result), "initialization_layers.csv")
 
 st.subheader("Does it train?")
+seeds = training_seeds(settings)
 st.caption(
     "A 64 → 32 × 6 → 10 MLP with this activation, gain and batch-norm setting, trained by SGD "
-    f"with momentum on scikit-learn's 8×8 digits; every scheme on seeds {settings.seed}–"
-    f"{settings.seed + 3} (one vectorised call per seed, each kept: moving the seed by one "
-    "trains one new seed)."
+    f"with momentum on scikit-learn's 8×8 digits; every scheme on seeds {seeds[0]}–{seeds[-1]} "
+    "(one vectorised call per seed, each kept: moving the seed by one trains one new seed)."
 )
 trained = race(settings.for_training())
 labels = [SCHEMES[name].label for name in trained.schemes]
