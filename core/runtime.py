@@ -1,4 +1,5 @@
-"""Process-wide JAX settings: the persistent compilation cache and a description of the devices."""
+"""Process-wide JAX settings: the persistent compilation cache, the size of XLA's CPU thread pool
+and a description of the devices."""
 
 import os
 from pathlib import Path
@@ -6,6 +7,9 @@ from pathlib import Path
 import jax
 
 CACHE_ENV_VAR = "PLAYGROUND_JAX_CACHE"
+POOL_ENV_VAR = "NPROC"  # XLA's CPU client sizes its thread pool from it (else one per core)
+
+_pool_threads: int | None = None
 
 
 def default_cache_dir() -> Path:
@@ -38,3 +42,47 @@ def device_summary() -> dict[str, object]:
         "backend": jax.default_backend(),
         "devices": [f"{d.platform}:{d.id} ({d.device_kind})" for d in jax.devices()],
     }
+
+
+def cpu_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def size_cpu_pool(concurrent: int) -> int:
+    """Asks XLA for a CPU thread pool of cores + `concurrent` threads; returns the pool's size.
+
+    Why: XLA runs a batched LAPACK call (a vmapped SVD or eigh) on its CPU thread pool, and the
+    call holds its thread until every matrix of the batch is done, matrices that wait for free
+    threads of the same pool. With as many such calls at once as the pool has threads, none
+    finishes (jaxlib 0.10.2: two computations at once hung a 2-core server, whose pool had two
+    threads). More threads than computations at once always leave one free.
+
+    Only a call before JAX starts its CPU backend can size the pool, and a size the user set in
+    NPROC is kept; the first call decides, later ones return the size in effect.
+    """
+    global _pool_threads
+    if _pool_threads is None:
+        if POOL_ENV_VAR not in os.environ and not _backend_started():
+            os.environ[POOL_ENV_VAR] = str(cpu_cores() + max(concurrent, 0))
+        _pool_threads = _positive_int(os.environ.get(POOL_ENV_VAR)) or cpu_cores()
+    return _pool_threads
+
+
+def _backend_started() -> bool:
+    try:
+        from jax._src import xla_bridge  # private: guarded, and only needed here
+
+        return bool(xla_bridge.backends_are_initialized())
+    except (ImportError, AttributeError):  # the private API moved: assume it has started
+        return True
+
+
+def _positive_int(text: str | None) -> int | None:
+    try:
+        value = int(text or "")
+    except ValueError:
+        return None
+    return value if value > 0 else None

@@ -9,6 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st
 
 from core.runtime import enable_compilation_cache
+from playground import compute  # noqa: F401  (first: sizes XLA's CPU thread pool before JAX starts)
 from playground.registry import HOME, present_pages
 from playground.sidebar import device_panel
 

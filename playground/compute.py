@@ -2,11 +2,11 @@
 
 A page's cached compute function does its work inside `heavy_work()`. Cache hits never enter it,
 so only real computations queue. One process-wide semaphore, held outside the caches, admits
-MAX_CONCURRENT computations at a time (2; 1 on a 2-core machine, see _default_limit). A session
-that does not get a slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a
-slider, which cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops
-cleanly: never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the
-give-up is `ServerBusy`.
+MAX_CONCURRENT computations at a time (2, see _default_limit). A session that does not get a
+slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider, which
+cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops cleanly:
+never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the give-up is
+`ServerBusy`. Import this module before anything starts JAX: it sizes XLA's CPU thread pool.
 """
 
 import contextlib
@@ -23,19 +23,20 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import (
     in_cached_function,
 )
 
+from core.runtime import size_cpu_pool
+
 
 def _default_limit() -> int:
-    """Two at a time, but always fewer than the CPU's threads.
+    """Two at a time (PLAYGROUND_MAX_CONCURRENT overrides), always fewer than XLA's CPU threads.
 
     XLA's CPU runtime runs a batched LAPACK call (a vmapped lstsq or SVD) on its intra-op thread
     pool, one pool thread per call blocked until the batch is done: as many such calls at once
-    as pool threads (one per core) deadlock for good (jaxlib 0.10.2, seen on 2 cores).
-    PLAYGROUND_MAX_CONCURRENT overrides.
+    as pool threads deadlock for good (jaxlib 0.10.2, seen on 2 cores, whose pool has two
+    threads). So the pool is given a thread per slot beyond the cores (core.runtime.size_cpu_pool)
+    and, where that came too late (JAX already started), the limit stays below the pool's size.
     """
-    if os.environ.get("PLAYGROUND_MAX_CONCURRENT"):
-        return max(1, int(os.environ["PLAYGROUND_MAX_CONCURRENT"]))
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(2, (cores or 1) - 1))
+    wanted = max(1, int(os.environ.get("PLAYGROUND_MAX_CONCURRENT") or 2))
+    return max(1, min(wanted, size_cpu_pool(wanted) - 1))
 
 
 MAX_CONCURRENT = _default_limit()

@@ -9,6 +9,7 @@ import numpy as np
 from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
+from playground import compute  # noqa: F401  (first: sizes XLA's CPU pool as the server does)
 from playground.registry import PAGES_DIR, ROOT
 from tests.core.conftest import compile_counter  # noqa: F401  (a fixture for the page tests)
 

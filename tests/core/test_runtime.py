@@ -1,10 +1,13 @@
-"""The persistent compilation cache and the device description."""
+"""The persistent compilation cache, XLA's CPU thread pool and the device description."""
+
+import os
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-from core.runtime import device_summary
+from core.runtime import POOL_ENV_VAR, device_summary
 from tests.core.fresh_python import run_python
 
 
@@ -35,3 +38,65 @@ def test_compilation_cache_writes_compiled_programs_to_disk(tmp_path):
     out = run_python(code, str(tmp_path))
     assert out.stdout.strip() == str(tmp_path)
     assert any(tmp_path.iterdir()), "no compiled program was written to the cache"
+
+
+POOL_REPORT = (
+    "import os\n"
+    "from core.runtime import cpu_cores, size_cpu_pool\n"
+    "{before}"
+    "print(size_cpu_pool(2), os.environ.get('NPROC'), cpu_cores())\n"
+)
+
+
+def pool_report(before: str = "", nproc: str | None = None) -> tuple[int, str | None, int]:
+    out = run_python(POOL_REPORT.format(before=before), env={POOL_ENV_VAR: nproc})
+    size, env_value, cores = out.stdout.split()
+    return int(size), None if env_value == "None" else env_value, int(cores)
+
+
+def test_cpu_pool_gets_a_thread_per_computation_beyond_the_cores():
+    size, env_value, cores = pool_report()
+    assert size == cores + 2
+    assert env_value == str(size)  # what XLA's CPU client reads when JAX starts
+
+
+def test_cpu_pool_is_left_alone_once_jax_has_started():
+    size, env_value, cores = pool_report(before="import jax\njax.devices()\n")
+    assert (size, env_value) == (cores, None)
+
+
+def test_cpu_pool_size_set_by_the_user_is_kept():
+    assert pool_report(nproc="7")[:2] == (7, "7")
+    assert pool_report(nproc="lots")[0] == pool_report(nproc="lots")[2]  # unreadable: the default
+
+
+TWO_AT_ONCE_ON_TWO_CORES = """
+import dataclasses, os, sys, threading
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:2])
+from core.runtime import size_cpu_pool
+if sys.argv[1] == "sized":
+    size_cpu_pool(2)
+from core.overfitting import OverfitSettings, explore
+
+explore(OverfitSettings())  # compiled before the race
+finished = []
+
+def learner(i):
+    for seed in range(40):  # each run: batched SVDs over degrees and resamples
+        explore(dataclasses.replace(OverfitSettings(), seed=1000 * i + seed))
+    finished.append(i)
+
+threads = [threading.Thread(target=learner, args=(i,), daemon=True) for i in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(timeout=60)
+print(sorted(finished))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_two_computations_at_once_finish_on_two_cores_with_the_sized_pool():
+    # Unsized, the two-thread pool of two cores hung within about ten runs here (jaxlib 0.10.2).
+    out = run_python(TWO_AT_ONCE_ON_TWO_CORES, "sized", env={POOL_ENV_VAR: None}, timeout_s=150)
+    assert out.stdout.split("\n")[-2] == "[0, 1]"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import runtime
 from playground import compute
 
 SCRIPT = """
@@ -52,6 +53,26 @@ def occupied():
     release.set()
     for thread in threads:
         thread.join()
+
+
+@pytest.mark.parametrize(
+    ("wanted", "pool", "limit"),
+    [(None, 4, 2), (None, 3, 2), (None, 2, 1), (None, 1, 1), ("3", 5, 3), ("3", 3, 2), ("0", 4, 1)],
+)
+def test_limit_stays_below_the_cpu_pool(monkeypatch, wanted, pool, limit):
+    if wanted is None:
+        monkeypatch.delenv("PLAYGROUND_MAX_CONCURRENT", raising=False)
+    else:
+        monkeypatch.setenv("PLAYGROUND_MAX_CONCURRENT", wanted)
+    asked = []
+    monkeypatch.setattr(compute, "size_cpu_pool", lambda n: asked.append(n) or pool)
+    assert compute._default_limit() == limit
+    assert asked == [max(1, int(wanted or 2))]  # the pool is asked for a thread per slot
+
+
+def test_this_process_runs_two_at_once_below_its_pool():
+    # tests/conftest.py imports playground.compute before anything starts JAX, as the app does.
+    assert runtime.size_cpu_pool(2) > compute.MAX_CONCURRENT == 2
 
 
 def test_a_burst_of_twenty_never_runs_more_than_the_limit():
