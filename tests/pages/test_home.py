@@ -1,7 +1,11 @@
 """The router and the home page."""
 
+import os
+
+from core.runtime import POOL_ENV_VAR
 from playground.registry import present_pages
 from tests.conftest import assert_no_exception, run_app, run_page
+from tests.core.fresh_python import run_python
 
 
 def test_home_lists_every_present_page_with_a_link():
@@ -18,3 +22,22 @@ def test_router_shows_the_device_in_the_sidebar_and_runs_home():
     assert_no_exception(at)
     assert any("Computing on:" in e.label for e in at.sidebar.expander)
     assert at.title[0].value == "Deep-learning playground"
+
+
+ROUTER_IN_A_FRESH_PROCESS = """
+import os
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("playground/app.py", default_timeout=120).run()
+assert not at.exception, at.exception
+from core.runtime import cpu_cores, size_cpu_pool
+from playground import compute
+print(size_cpu_pool(2) - cpu_cores(), compute.MAX_CONCURRENT, os.environ["NPROC"])
+"""
+
+
+def test_router_sizes_the_cpu_pool_before_it_starts_jax():
+    # As a fresh server does: nothing has started JAX before the router's first run.
+    out = run_python(ROUTER_IN_A_FRESH_PROCESS, env={POOL_ENV_VAR: None})
+    spare, limit, nproc = out.stdout.split()
+    assert (int(spare), int(limit)) == (2, 2)
+    assert int(nproc) == len(os.sched_getaffinity(0)) + 2
