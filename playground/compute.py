@@ -29,11 +29,9 @@ from core.runtime import size_cpu_pool
 def _default_limit() -> int:
     """Two at a time (PLAYGROUND_MAX_CONCURRENT overrides), always fewer than XLA's CPU threads.
 
-    XLA's CPU runtime runs a batched LAPACK call (a vmapped lstsq or SVD) on its intra-op thread
-    pool, one pool thread per call blocked until the batch is done: as many such calls at once
-    as pool threads deadlock for good (jaxlib 0.10.2, seen on 2 cores, whose pool has two
-    threads). So the pool is given a thread per slot beyond the cores (core.runtime.size_cpu_pool)
-    and, where that came too late (JAX already started), the limit stays below the pool's size.
+    As many batched LAPACK calls at once as XLA's CPU pool has threads hang for good (see
+    core.runtime.size_cpu_pool, which gives the pool a thread per slot beyond the cores unless
+    JAX has already started; then the limit stays below the pool's size).
     """
     wanted = max(1, int(os.environ.get("PLAYGROUND_MAX_CONCURRENT") or 2))
     return max(1, min(wanted, size_cpu_pool(wanted) - 1))
