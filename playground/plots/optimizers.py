@@ -37,7 +37,7 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
     path, start and known minima, each run's position at `at_step`, and Hessian eigenvectors."""
     (x0, x1), (y0, y1) = result.domain
     fig = new_figure(
-        f"Trajectories on the {result.surface} surface — dots at step {at_step}",
+        f"Paths on the {result.surface} surface — dots at step {at_step}",
         "x",
         "y",
         margin={"r": 112, "b": 206},  # colour bar; a legend of 2-3 rows
@@ -89,7 +89,7 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
             marker={"symbol": "star", "size": 14, "color": "white", "line": {"color": "black"}},
         )
     for report in result.curvature:
-        _add_eigenvectors(fig, report, 0.08 * min(x1 - x0, y1 - y0))
+        _add_eigenvectors(fig, report, 0.15 * min(x1 - x0, y1 - y0))
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
     fig.update_layout(height=600)
@@ -97,21 +97,23 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
 
 
 def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float) -> None:
-    """Arrows along the Hessian's eigenvectors, the steeper one longer."""
+    """A line from the point along each Hessian eigenvector, the steeper one longer, labelled at
+    its far end (plotly writes an arrow's text at its tail: at the point, both labels and the
+    point's marker would be drawn over one another)."""
     scale = np.abs(report.eigenvalues) / max(np.abs(report.eigenvalues).max(), 1e-12)
     for i in range(2):
-        tip = report.point + length * (0.4 + 0.6 * scale[i]) * report.eigenvectors[:, i]
+        end = report.point + length * (0.5 + 0.5 * scale[i]) * report.eigenvectors[:, i]
         fig.add_annotation(
-            x=float(tip[0]),
-            y=float(tip[1]),
-            ax=float(report.point[0]),
-            ay=float(report.point[1]),
+            x=float(report.point[0]),
+            y=float(report.point[1]),
+            ax=float(end[0]),
+            ay=float(end[1]),
             xref="x",
             yref="y",
             axref="x",
             ayref="y",
             showarrow=True,
-            arrowhead=2,
+            arrowhead=0,  # an eigenvector has no sign: a line, not an arrow
             arrowwidth=2,
             arrowcolor="crimson",
             text=f"λ{'₁₂'[i]}={report.eigenvalues[i]:.3g}",

@@ -33,13 +33,33 @@ def title(fig: dict) -> str:
     return fig["layout"]["title"]["text"]
 
 
+def test_eigenvector_labels_sit_apart_at_the_far_ends_of_their_lines():
+    at = run_page(PAGE)
+    (x0, x1), _ = explore(Settings()).domain
+    contour = figure_by_title(at, "Paths on the quadratic bowl")
+    reports = explore(Settings()).curvature
+    notes = [a for a in contour["layout"]["annotations"] if a["text"].startswith("λ")]
+    assert len(notes) == 2 * len(reports)
+    for report, pair in zip(reports, (notes[:2], notes[2:]), strict=True):
+        ends = []
+        for i, note in enumerate(pair):
+            assert [note["x"], note["y"]] == pytest.approx(report.point.tolist(), abs=1e-9)
+            offset = np.array([note["ax"], note["ay"]]) - report.point  # where the label is
+            direction = report.eigenvectors[:, i]
+            assert abs(offset @ direction) == pytest.approx(np.linalg.norm(offset), rel=1e-6)
+            ends.append(offset)
+        # Neither label on the point's marker, nor on the other label (a 4-unit-wide plot).
+        assert min(np.linalg.norm(e) for e in ends) > 0.05 * (x1 - x0)
+        assert np.linalg.norm(ends[0] - ends[1]) > 0.1 * (x1 - x0)
+
+
 def test_defaults_draw_every_figure_from_the_core_result():
     at = run_page(PAGE)
     assert_no_exception(at)
     assert not warnings_text(at)
     assert len(figures(at)) == FIGURE_COUNT
     expected = explore(Settings())
-    contour = figure_by_title(at, "Trajectories on the quadratic bowl")
+    contour = figure_by_title(at, "Paths on the quadratic bowl")
     for run in expected.runs:
         path = trace(contour, run.label)
         np.testing.assert_allclose(path["x"], run.path[:, 0], rtol=1e-6)
@@ -86,7 +106,7 @@ def test_shared_link_reproduces_the_view():
             beta1=0.8,
         )
     )
-    contour = figure_by_title(at, "Trajectories on the Rosenbrock surface — dots at step 100")
+    contour = figure_by_title(at, "Paths on the Rosenbrock surface — dots at step 100")
     assert [n for n in names(contour) if n in ("SGD", "Adam", "Momentum")] == ["SGD", "Adam"]
     for run in expected.runs:
         np.testing.assert_allclose(trace(contour, run.label)["x"], run.path[:, 0], rtol=1e-6)
@@ -123,7 +143,7 @@ def test_garbage_link_values_are_replaced_with_a_note():
         assert f"opt.{key}" in notes
     assert len(figures(at)) == FIGURE_COUNT
     assert at.slider(key="opt.steps").value == 5000
-    contour = figure_by_title(at, "Trajectories on the quadratic bowl surface — dots at step 0")
+    contour = figure_by_title(at, "Paths on the quadratic bowl surface — dots at step 0")
     np.testing.assert_allclose(trace(contour, "start")["x"], [2.0])  # x = 5 moved into [−2, 2]
     assert any("moved into" in i.value for i in at.info)
 
@@ -133,7 +153,7 @@ def test_a_diverging_learning_rate_is_cut_and_labelled():
              "opt.optimizers": ["sgd", "adam"]}  # fmt: skip
     at = run_page(PAGE, query)
     assert_no_exception(at)
-    contour = figure_by_title(at, "Trajectories")
+    contour = figure_by_title(at, "Paths on the")
     diverged = [n for n in names(contour) if n.startswith("SGD — diverged at step ")]
     assert len(diverged) == 1
     assert "Adam" in names(contour)
@@ -152,7 +172,7 @@ def test_a_broken_expression_is_explained_and_the_page_still_draws():
     assert "Custom surface not used" in at.error[0].value
     assert "^" in at.code[0].value
     assert len(figures(at)) == FIGURE_COUNT
-    assert figure_by_title(at, "Trajectories on the quadratic bowl")
+    assert figure_by_title(at, "Paths on the quadratic bowl")
 
 
 @pytest.mark.parametrize(
@@ -170,7 +190,7 @@ def test_a_custom_expression_is_drawn():
     at = run_page(PAGE, {"opt.surface": "custom", "opt.expression": "sin(x)*y + 0.1*(x^2+y^2)"})
     assert_no_exception(at)
     assert not at.error
-    assert figure_by_title(at, "Trajectories on the sin(x)*y + 0.1*(x^2+y^2) surface")
+    assert figure_by_title(at, "Paths on the sin(x)*y + 0.1*(x^2+y^2) surface")
 
 
 def test_moving_numeric_sliders_compiles_nothing(compile_counter):
@@ -206,7 +226,7 @@ def test_try_this_runs_the_lessons_example():
     at = run_page(PAGE)
     at.button(key="opt._try0").click().run()
     assert_no_exception(at)
-    contour = figure_by_title(at, "Trajectories")
+    contour = figure_by_title(at, "Paths on the")
     sgd = trace(contour, "SGD")
     k = np.arange(1, 41)
     np.testing.assert_allclose(sgd["x"][1:], 3 * (1 - 0.8**k), atol=1e-5)
