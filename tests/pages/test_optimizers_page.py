@@ -35,9 +35,10 @@ def title(fig: dict) -> str:
 
 def test_eigenvector_labels_sit_apart_at_the_far_ends_of_their_lines():
     at = run_page(PAGE)
-    (x0, x1), _ = explore(Settings()).domain
+    expected = explore(Settings())
+    (x0, x1), _ = expected.domain
+    reports = expected.curvature
     contour = figure_by_title(at, "Paths on the quadratic bowl")
-    reports = explore(Settings()).curvature
     notes = [a for a in contour["layout"]["annotations"] if a["text"].startswith("λ")]
     assert len(notes) == 2 * len(reports)
     for report, pair in zip(reports, (notes[:2], notes[2:]), strict=True):
