@@ -86,23 +86,41 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
             y=result.minima[:, 1],
             mode="markers",
             name="known minima",
-            marker={"symbol": "star", "size": 14, "color": "white", "line": {"color": "black"}},
+            # An outline of width 1: plotly draws none by default, and a white star alone was
+            # invisible in the legend and on the surface's light colours.
+            marker={
+                "symbol": "star",
+                "size": 14,
+                "color": "white",
+                "line": {"color": "black", "width": 1},
+            },
         )
+    length, centre = 0.15 * min(x1 - x0, y1 - y0), ((x0 + x1) / 2, (y0 + y1) / 2)
+    drawn = []
     for report in result.curvature:
-        _add_eigenvectors(fig, report, 0.15 * min(x1 - x0, y1 - y0))
+        # A minimum found near the start would draw its lines and labels over the start's (each
+        # reaches up to ~1.3 lengths out): its numbers are in the Hessian table.
+        if all(np.linalg.norm(report.point - point) > 2.5 * length for point in drawn):
+            _add_eigenvectors(fig, report, length, centre)
+            drawn.append(report.point)
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
     fig.update_layout(height=600)
     return fig
 
 
-def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float) -> None:
-    """A line from the point along each Hessian eigenvector, the steeper one longer, labelled at
-    its far end (plotly writes an arrow's text at its tail: at the point, both labels and the
-    point's marker would be drawn over one another)."""
+def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float, centre) -> None:
+    """A line from the point along each Hessian eigenvector, the steeper one longer, labelled
+    past its far end (plotly writes an arrow's text at its tail: at the point, both labels and
+    the point's marker would be drawn over one another). An eigenvector has no sign: each line
+    points toward the plot's centre, so that it and its label stay inside the plot, and each
+    label reaches away from the point, so that the two labels of perpendicular lines part."""
     scale = np.abs(report.eigenvalues) / max(np.abs(report.eigenvalues).max(), 1e-12)
     for i in range(2):
-        end = report.point + length * (0.5 + 0.5 * scale[i]) * report.eigenvectors[:, i]
+        direction = report.eigenvectors[:, i]
+        if direction @ (np.asarray(centre) - report.point) < 0:
+            direction = -direction
+        end = report.point + length * (0.5 + 0.5 * scale[i]) * direction
         fig.add_annotation(
             x=float(report.point[0]),
             y=float(report.point[1]),
@@ -113,18 +131,28 @@ def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float) ->
             axref="x",
             ayref="y",
             showarrow=True,
-            arrowhead=0,  # an eigenvector has no sign: a line, not an arrow
+            arrowhead=0,  # a line, not an arrow
             arrowwidth=2,
             arrowcolor="crimson",
-            text=f"λ{'₁₂'[i]}={report.eigenvalues[i]:.3g}",
-            font={"color": "crimson", "size": 11},
+            text=f"λ{'₁₂'[i]}",  # the values are in the Hessian table below
+            font={"color": "crimson", "size": 12},
+            xanchor="left" if direction[0] >= 0 else "right",
+            yanchor="bottom" if direction[1] >= 0 else "top",
         )
 
 
 def plot_loss(result: Exploration, at_step: int) -> go.Figure:
     """L − L* against step on a log axis; diverged runs end in a labelled ×."""
     fig = new_figure(
-        "Loss against step", "step", "L − L* (log)", margin={"b": 140}, yaxis_type="log"
+        "Loss against step",
+        "step",
+        "L − L* (log)",
+        margin={"b": 140},
+        yaxis_type="log",
+        # At the figure's foot: Plotly widens the margin for a legend that wraps to more rows
+        # (every optimizer, "diverged at step k"), and a legend at a fixed y of the plot moved
+        # up onto the axis title as the plot shrank.
+        legend={"yref": "container", "y": 0, "yanchor": "bottom"},
     )
     for run in result.runs:
         steps = np.arange(len(run.loss))
@@ -155,7 +183,12 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
 def plot_schedule(result: Exploration) -> go.Figure:
     """η_t against step, beside the stability limit 2/λmax at the start."""
     fig = new_figure(
-        "Learning rate against step", "step", "learning rate η_t", margin={"b": 84}, height=320
+        "Learning rate against step",
+        "step",
+        "learning rate η_t",
+        margin={"b": 112},
+        height=320,
+        legend={"y": -0.42},  # below the axis title on this short chart (-0.22 overlapped it)
     )
     fig.add_scatter(
         x=np.arange(len(result.learning_rates)),

@@ -33,25 +33,45 @@ def title(fig: dict) -> str:
     return fig["layout"]["title"]["text"]
 
 
-def test_eigenvector_labels_sit_apart_at_the_far_ends_of_their_lines():
+def eigenvector_notes(fig: dict) -> list[dict]:
+    return [a for a in fig["layout"]["annotations"] if a["text"].startswith("λ")]
+
+
+def test_eigenvector_lines_point_inward_with_labels_reaching_away_from_their_point():
     at = run_page(PAGE)
     expected = explore(Settings())
-    (x0, x1), _ = expected.domain
+    (x0, x1), (y0, y1) = expected.domain
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     reports = expected.curvature
-    contour = figure_by_title(at, "Paths on the quadratic bowl")
-    notes = [a for a in contour["layout"]["annotations"] if a["text"].startswith("λ")]
-    assert len(notes) == 2 * len(reports)
+    notes = eigenvector_notes(figure_by_title(at, "Paths on the quadratic bowl"))
+    assert len(notes) == 2 * len(reports)  # start and minimum lie far apart on the bowl
     for report, pair in zip(reports, (notes[:2], notes[2:]), strict=True):
         ends = []
         for i, note in enumerate(pair):
+            assert note["text"] == f"λ{'₁₂'[i]}"
             assert [note["x"], note["y"]] == pytest.approx(report.point.tolist(), abs=1e-9)
             offset = np.array([note["ax"], note["ay"]]) - report.point  # where the label is
             direction = report.eigenvectors[:, i]
             assert abs(offset @ direction) == pytest.approx(np.linalg.norm(offset), rel=1e-6)
+            assert offset @ (centre - report.point) >= 0  # toward the middle of the plot
+            assert note["xanchor"] == ("left" if offset[0] >= 0 else "right")
+            assert note["yanchor"] == ("bottom" if offset[1] >= 0 else "top")
             ends.append(offset)
         # Neither label on the point's marker, nor on the other label (a 4-unit-wide plot).
         assert min(np.linalg.norm(e) for e in ends) > 0.05 * (x1 - x0)
         assert np.linalg.norm(ends[0] - ends[1]) > 0.1 * (x1 - x0)
+
+
+def test_a_minimum_found_near_the_start_gets_no_lines_over_the_starts():
+    # Rastrigin from (0.3, 0.3): SGD settles in the basin at the origin, 0.42 from the start.
+    query = {"opt.surface": "rastrigin", "opt.start_x": "0.3", "opt.start_y": "0.3"}
+    at = run_page(PAGE, query)
+    expected = explore(Settings(surface="rastrigin", start_x=0.3, start_y=0.3))
+    start, found = expected.curvature
+    assert np.linalg.norm(found.point - start.point) < 1.0
+    notes = eigenvector_notes(figure_by_title(at, "Paths on the Rastrigin"))
+    assert len(notes) == 2
+    assert all([n["x"], n["y"]] == pytest.approx(start.point.tolist()) for n in notes)
 
 
 def test_defaults_draw_every_figure_from_the_core_result():
