@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 from playground.plots.style import add_band, color, hline, new_figure, vline
 
 CLASS_NAMES = tuple(str(c) for c in range(5))
+# Top margin of a figure whose panels have titles: the figure's title above them, not on them.
+SUBPLOT_TITLES_TOP = 76
 
 
 def strategy_name(result: dict, i: int, k: int) -> str:
@@ -37,9 +39,13 @@ def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
 def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     """Bars: mean accuracy per strategy at k; dots: the individual seeds."""
     fig = new_figure(
-        f"Test accuracy at k = {k} per strategy", "", "test accuracy", margin={"r": 32, "b": 118}
+        f"Test accuracy at k = {k} per strategy",
+        "",
+        "test accuracy",
+        margin={"r": 32, "b": 118},
+        xaxis_tickangle=0,  # names in two short lines: tilted, they ran into the legend
     )
-    names = [n.replace(" + ", "<br>+ ").replace(" (", "<br>(") for n in result["strategies"]]
+    names = [_two_lines(n) for n in result["strategies"]]
     fig.add_bar(
         x=names,
         y=result["mean"][:, k - 1],
@@ -57,6 +63,14 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 1])
     return fig
+
+
+def _two_lines(name: str) -> str:
+    for joint in (" + ", " (", " last"):
+        if joint in name:
+            head, tail = name.split(joint, 1)
+            return f"{head}<br>{joint.lstrip()}{tail}"
+    return name
 
 
 def plot_training_loss(result: dict, k: int) -> go.Figure:
@@ -80,7 +94,10 @@ def plot_training_loss(result: dict, k: int) -> go.Figure:
 
 def plot_feature_pca(projection: dict) -> go.Figure:
     """Target images in the first two principal components of each network's features."""
-    fig = new_figure("Target digits 5–9 in feature space (PCA): pretrained vs random network")
+    fig = new_figure(
+        "Target digits 5–9 in feature space (PCA): pretrained vs random network",
+        margin={"t": SUBPLOT_TITLES_TOP + 36},  # each panel's title takes two lines
+    )
     fig.set_subplots(1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
     labels, labelled = projection["labels"], projection["labelled"]
     for col, network in enumerate(("pretrained", "random"), start=1):
@@ -104,7 +121,7 @@ def plot_feature_pca(projection: dict) -> go.Figure:
 
 def _pca_titles(projection: dict) -> tuple[str, str]:
     return tuple(
-        f"{n}: PC1+PC2 = {projection[f'{n}_variance'].sum():.0%} of variance, "
+        f"{n}: PC1+PC2 = {projection[f'{n}_variance'].sum():.0%} of variance,<br>"
         f"class separation {projection[f'{n}_separation']:.2f}"
         for n in ("pretrained", "random")
     )
@@ -121,7 +138,7 @@ def plot_images(
 ) -> go.Figure:
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
-    fig = new_figure(title, margin={"l": 46, "b": 44})
+    fig = new_figure(title, margin={"l": 46, "b": 44, "t": SUBPLOT_TITLES_TOP})
     fig.set_subplots(1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
     for i, (image, is_signed) in enumerate(zip(images, signed, strict=True), start=1):
         scale = float(np.abs(image).max()) or 1.0
@@ -186,7 +203,12 @@ def plot_attack_probabilities(attack: dict) -> go.Figure:
 
 def plot_ideal_history(ideal: dict) -> go.Figure:
     """log p(c|x) and the TV term per step, for the chosen λ and for λ = 0."""
-    fig = new_figure("Objective per step: log p(class) and total variation", "step", "")
+    fig = new_figure(
+        "Objective per step: log p(class) and total variation",
+        "step",
+        "",
+        margin={"t": SUBPLOT_TITLES_TOP},
+    )
     fig.set_subplots(1, 2, subplot_titles=("log p(class | x)", "total variation TV(x)"))
     steps = np.arange(ideal["log_prob"].shape[1])
     for i, weight in enumerate(ideal["tv_weights"]):
