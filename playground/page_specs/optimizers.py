@@ -65,7 +65,7 @@ EXPERIMENTS = (
          "optimizers": ("sgd", "momentum", "adam")},
     ),
     (
-        "The lesson's 'Adagrad' vs Adagrad",
+        "'Adagrad' vs Adagrad",
         "Normalised steps stay η long and rattle around the minimum; Adagrad's shrink to 0.",
         {"surface": "bowl", "learning_rate": 0.3, "optimizers": ("adagrad", "normalised")},
     ),

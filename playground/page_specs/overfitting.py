@@ -41,7 +41,7 @@ EXPERIMENTS = (
         {"preset": "lesson", "degree": 6},
     ),
     (
-        "As many parameters as points",
+        "Parameters = points",
         "10 points, degree 9: the curve hits every point and swings between them.",
         {"preset": "random", "n_train": 10, "degree": 9, "noise": 0.2},
     ),
