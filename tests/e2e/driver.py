@@ -239,6 +239,59 @@ def widened_margins(page) -> list[str]:
     return page.evaluate(WIDENED_MARGINS_JS)
 
 
+# Text a learner must read on each chart that clashes: the title, axis titles, annotations
+# (panel titles included), the legend and each axis's tick labels (as one box), any two of
+# which overlap, or that reach outside the chart. Plotly places most of them itself, but not
+# a legend at a fixed y, panel titles against the figure's title, or tilted tick labels.
+CHART_TEXT_CLASHES_JS = """() => {
+  const union = (rects) => rects.reduce((u, r) => ({
+    left: Math.min(u.left, r.left), top: Math.min(u.top, r.top),
+    right: Math.max(u.right, r.right), bottom: Math.max(u.bottom, r.bottom)}));
+  const clashes = [];
+  for (const g of document.querySelectorAll('.js-plotly-plot')) {
+    const chart = g.querySelector('.main-svg').getBoundingClientRect();
+    const title = String((g._fullLayout.title || {}).text || '').replace(/<[^>]*>/g, '');
+    const boxes = [];
+    const add = (name, rects) => {
+      rects = rects.filter((r) => r.width > 0 && r.height > 0);
+      if (rects.length) boxes.push({name, r: union(rects)});
+    };
+    const each = (selector, name) => g.querySelectorAll(selector).forEach(
+      (el) => add(name(el), [el.getBoundingClientRect()]));
+    each('.g-gtitle text', () => 'title');
+    each('[class^="g-x"][class$="title"] text, [class^="g-y"][class$="title"] text',
+         (el) => `axis title "${el.textContent}"`);
+    each('.annotation', (el) => `annotation "${el.textContent}"`);
+    each('.legend .bg', () => 'legend');
+    g.querySelectorAll('.xaxislayer-above, .yaxislayer-above').forEach((axis, i) => add(
+      `tick labels of axis ${i}`,
+      Array.from(axis.querySelectorAll('text'), (t) => t.getBoundingClientRect())));
+    const out = (r) => r.left < chart.left - 1 || r.right > chart.right + 1
+      || r.top < chart.top - 1 || r.bottom > chart.bottom + 1;
+    boxes.filter((b) => out(b.r)).forEach((b) => clashes.push(`${title}: ${b.name} is cut`));
+    boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+      const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+      const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+      if (w > 1 && h > 1) clashes.push(`${title}: ${a.name} overlaps ${b.name}`);
+    }));
+  }
+  return clashes;
+}"""
+
+# Buttons whose label is cut short ("As many parameters as poi…").
+CUT_BUTTON_LABELS_JS = """() => Array.from(
+  document.querySelectorAll('button [data-testid="stMarkdownContainer"]'))
+  .filter((label) => label.scrollWidth > label.clientWidth).map((label) => label.textContent)"""
+
+
+def chart_text_clashes(page) -> list[str]:
+    return page.evaluate(CHART_TEXT_CLASHES_JS)
+
+
+def cut_button_labels(page) -> list[str]:
+    return page.evaluate(CUT_BUTTON_LABELS_JS)
+
+
 def figure_signature(page) -> str:
     return page.evaluate(FIGURE_SIGNATURE_JS)
 

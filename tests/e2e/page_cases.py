@@ -11,6 +11,7 @@ written from the page's URL prefix before the page existed; check their keys whe
 
 import dataclasses
 
+from core.optimizers import OPTIMIZERS
 from playground.registry import HOME, present_pages
 
 
@@ -23,6 +24,9 @@ class PageCase:
     guessed: bool = False
     # bench/latency.py: a slider whose every step is a new computation (default: `slider`)
     latency_slider: str | None = None
+    # Links to states that crowd the charts (long legends, labels near each other): the
+    # legibility test opens them beside the default page.
+    crowded: tuple[str, ...] = ()
 
     @property
     def bench_slider(self) -> str | None:
@@ -57,6 +61,12 @@ CASES = {
         slider="opt.steps",
         latency_slider="opt.start_x",  # its seed only matters with gradient noise on
         link="opt.steps=80&opt.start_x=-2&opt.learning_rate=0.01",
+        crowded=(
+            # every optimizer, two of them "diverged at step k": the longest legend
+            "opt.surface=himmelblau" + "".join(f"&opt.optimizers={name}" for name in OPTIMIZERS),
+            # the Hessian's lines at the start and at a minimum found nearby
+            "opt.surface=camel",
+        ),
     ),
     "dropout": PageCase(
         "dropout",
@@ -64,6 +74,7 @@ CASES = {
         slider="drop.epochs",
         latency_slider="drop.seed",
         link="drop.epochs=20&drop.seed=2",
+        crowded=("drop.dataset=moons",),  # the decision-boundary panels
     ),
     "transfer": PageCase(
         "transfer",

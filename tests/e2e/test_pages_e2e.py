@@ -136,3 +136,19 @@ def test_csv_download_is_written_when_clicked(app_server, new_page):
     assert download.value.suggested_filename == "overfitting_errors.csv"
     assert lines[0].startswith("degree,")
     assert len(lines) == 1 + 21  # degrees 0…20
+
+
+LEGIBILITY_STATES = [(case, query) for case in CASES for query in ("", *case.crowded)]
+
+
+@pytest.mark.parametrize(
+    ("case", "query"), LEGIBILITY_STATES, ids=[f"{c.url_path}?{q}" for c, q in LEGIBILITY_STATES]
+)
+def test_chart_text_and_button_labels_are_legible(case, query, app_server, new_page):
+    # Titles, axis titles, panel titles, annotations, legends and tick labels: none on another
+    # or cut at the chart's edge; no button label cut short.
+    page = new_page()
+    driver.open_app(page, app_server.url, case.path, query)
+
+    assert driver.chart_text_clashes(page) == []
+    assert driver.cut_button_labels(page) == []
