@@ -93,13 +93,19 @@ def differences(expected, found, path: str = "") -> list[str]:
     if isinstance(expected, list) and isinstance(found, list) and len(expected) == len(found):
         pairs = enumerate(zip(expected, found, strict=True))
         return [line for i, (a, b) in pairs for line in differences(a, b, f"{path}[{i}]")]
-    if isinstance(expected, float) and isinstance(found, float):
-        # A float32 array is written as the shortest decimal that reads back as that float32
-        # (orjson), not as its exact value in float64 (base64): the same number to 1e-7.
-        same = math.isclose(expected, found, rel_tol=1e-7, abs_tol=1e-30)
+    if _number(expected) and _number(found):
+        # A shown figure's arrays are float32 (playground.plots.style.single_precision),
+        # written as the shortest decimal that reads back as that float32 (orjson; -1.0 comes
+        # back from the browser as -1): the same number, and what plotly derives from it (an
+        # axis range), to float32's precision.
+        same = math.isclose(expected, found, rel_tol=1e-6, abs_tol=1e-30)
     else:
         same = expected == found
     return [] if same else [f"{path}: {expected!r:.60} -> {found!r:.60}"]
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @pytest.fixture(scope="module")

@@ -148,3 +148,39 @@ def test_a_figure_that_cannot_be_baked_is_shown_with_our_template():
     assert shown["template"]["layout"]["paper_bgcolor"] == "#FFFFFF"
     assert shown["template"]["layout"]["colorway"] == list(style.COLORS)
     assert "datarevision" not in shown
+
+
+def test_shown_figures_send_float64_arrays_as_float32():
+    fig = style.new_figure("t")
+    y = np.array([0.1, np.nan, -2.5e-12, 1.0 / 3.0])
+    fig.add_scatter(y=y, marker={"color": np.linspace(0.0, 1.0, 4)}, name="in range")
+    fig.add_scatter(y=np.array([1.0, 1e300]), name="beyond float32: kept")
+    fig.add_scatter(y=[0.1, 0.2], name="lists: as they are")
+    data = json.loads(pio.to_json(style.baked(fig), validate=False))["data"]
+
+    # float32 values, each written with the fewest digits that give it back
+    assert data[0]["y"] == [0.1, None, -2.5e-12, 0.33333334]
+    assert np.float32(data[0]["y"][3]) == np.float32(1.0 / 3.0)
+    assert data[0]["marker"]["color"] == [0.0, 0.33333334, 0.6666667, 1.0]
+    assert data[1]["y"] == [1.0, 1e300]
+    assert data[2]["y"] == [0.1, 0.2]
+
+
+def significant_digits(number: float) -> int:
+    mantissa = repr(abs(number)).split("e")[0]
+    return len(mantissa.replace(".", "").strip("0"))
+
+
+@pytest.mark.parametrize("page", ["overfitting.py", "initialization.py", "optimizers.py"])
+def test_page_figures_carry_no_float64_digits_in_their_data(page):
+    # A number with more than 9 significant digits in a data array is a float64 sent whole.
+    from tests.conftest import run_page
+
+    at = run_page(page)
+    for chart in at.get("plotly_chart"):
+        for trace in json.loads(chart.proto.spec)["data"]:
+            for key in ("x", "y", "z"):
+                numbers = np.ravel(np.asarray(trace.get(key, []), dtype=object))
+                decimals = [n for n in numbers if isinstance(n, float)]
+                if len(decimals) > 10:
+                    assert max(map(significant_digits, decimals)) <= 9, (trace.get("name"), key)
