@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.optimizers import Settings, explore
+from playground.plots.optimizers import gap_to_floor
 from tests.conftest import (
     assert_no_exception,
     figure_by_title,
@@ -87,6 +88,9 @@ def test_defaults_draw_every_figure_from_the_core_result():
         np.testing.assert_allclose(path["y"], run.path[:, 1], rtol=1e-6)
     assert trace(contour, "start")["x"] == [-1.5]
     assert trace(contour, "known minima")["x"] == [0.0]
+    gap = gap_to_floor(expected.grid_loss, expected.floor)
+    levels = np.asarray(contour["data"][0]["z"], dtype=float)  # log₁₀(L − L*), 3 decimals
+    np.testing.assert_allclose(levels, np.log10(gap + 1e-6 * gap.max()), atol=5e-4 + 1e-6)
     loss = figure_by_title(at, "Loss against step")
     assert all(len(trace(loss, r.label)["x"]) == 301 for r in expected.runs)
     schedule = figure_by_title(at, "Learning rate")
