@@ -6,7 +6,8 @@ MAX_CONCURRENT computations at a time (2, see _default_limit). A session that do
 slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider, which
 cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops cleanly:
 never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the give-up is
-`ServerBusy`. Import this module before anything starts JAX: it sizes XLA's CPU thread pool.
+`ServerBusy`. Import this module before anything starts JAX: it sizes XLA's CPU thread pool (and
+caps glibc's malloc arenas before most threads start).
 """
 
 import contextlib
@@ -23,7 +24,10 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import (
     in_cached_function,
 )
 
-from core.runtime import size_cpu_pool
+from core.runtime import limit_malloc_arenas, size_cpu_pool
+
+# First thing the server imports (playground/app.py): before most session threads exist.
+limit_malloc_arenas()
 
 
 def _default_limit() -> int:

@@ -1,13 +1,14 @@
-"""The persistent compilation cache, XLA's CPU thread pool and the device description."""
+"""The compilation cache, XLA's CPU thread pool, malloc arenas and the device description."""
 
 import os
+import platform
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from core.runtime import POOL_ENV_VAR, device_summary
+from core.runtime import ARENA_ENV_VAR, POOL_ENV_VAR, device_summary
 from tests.core.fresh_python import run_python
 
 
@@ -101,3 +102,37 @@ def test_two_computations_at_once_finish_on_two_cores_with_the_sized_pool():
     # Unsized, the two-thread pool of two cores hung within about ten runs here (jaxlib 0.10.2).
     out = run_python(TWO_AT_ONCE_ON_TWO_CORES, "sized", env={POOL_ENV_VAR: None}, timeout_s=150)
     assert out.stdout.split("\n")[-2] == "[0, 1]"
+
+
+ARENAS_SCRIPT = """
+import ctypes, sys, threading
+from core.runtime import limit_malloc_arenas
+print(limit_malloc_arenas(2) if sys.argv[1] == "cap" else "uncapped")
+ready = threading.Barrier(8)
+
+def allocate():
+    held = [bytearray(4096) for _ in range(200)]  # through malloc: past pymalloc's 512 bytes
+    ready.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+ctypes.CDLL(None).malloc_stats()  # one "Arena i:" block per arena, on stderr
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt's arena cap is glibc's")
+def test_threads_started_after_the_cap_share_two_malloc_arenas():
+    uncapped = run_python(ARENAS_SCRIPT, "none", env={ARENA_ENV_VAR: None})
+    capped = run_python(ARENAS_SCRIPT, "cap", env={ARENA_ENV_VAR: None})
+
+    assert capped.stdout.strip() == "True"
+    assert capped.stderr.count("Arena ") <= 2
+    assert uncapped.stderr.count("Arena ") > 2  # eight threads, each its own heap
+
+
+def test_a_cap_set_in_the_environment_is_kept():
+    code = "from core.runtime import limit_malloc_arenas; print(limit_malloc_arenas(2))"
+    assert run_python(code, env={ARENA_ENV_VAR: "4"}).stdout.strip() == "True"
