@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import add_band, color, hline, new_figure, vline
+from playground.plots.style import MARGIN, add_band, color, hline, new_figure, vline
 
 CLASS_NAMES = tuple(str(c) for c in range(5))
 # Top margin of a figure whose panels have titles: the figure's title above them, not on them.
@@ -155,7 +155,7 @@ def plot_images(
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, showgrid=False)
-    fig.update_layout(height=260)
+    fig.update_layout(height=260 + SUBPLOT_TITLES_TOP - MARGIN["t"])  # images kept their size
     return fig
 
 
