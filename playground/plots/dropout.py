@@ -172,6 +172,9 @@ def decision_boundaries(result) -> go.Figure:
     fig.update_layout(
         title="Decision boundary per dropout rate (filled: train, hollow: validation)",
         height=360,
+        # Room for the y tick labels: Streamlit's theme sets l = 0, and Plotly drew each panel
+        # twice to widen it (see style.MARGIN).
+        margin={"l": 28},
     )
     fig.update_xaxes(range=[result.grid_x[0], result.grid_x[-1]])
     fig.update_yaxes(range=[result.grid_y[0], result.grid_y[-1]])
@@ -181,7 +184,7 @@ def decision_boundaries(result) -> go.Figure:
 def uncertainty_map(result, index: int) -> go.Figure:
     """MC-dropout predictive std of the predicted class's probability over the plane."""
     rate = result.rates[index]
-    fig = new_figure(f"MC-dropout uncertainty, {rate_label(rate)}", "x₁", "x₂")
+    fig = new_figure(f"MC-dropout uncertainty, {rate_label(rate)}", "x₁", "x₂", margin=COLORBAR)
     fig.add_heatmap(
         x=result.grid_x,
         y=result.grid_y,
