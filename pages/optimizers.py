@@ -6,7 +6,7 @@ from core.optimizers import Settings, explore, sweep, sweep_settings
 from playground import show
 from playground.compute import heavy_work
 from playground.controls import render_controls, try_this
-from playground.page_specs.optimizers import EXPERIMENTS, OPTIMIZER, SCRUB, SURFACE, P
+from playground.page_specs.optimizers import EXPERIMENTS, OPTIMIZER, SCRUB, SURFACE, P, step_at
 from playground.plots import optimizers as plots
 
 st.title("Optimizer trajectories")
@@ -52,7 +52,7 @@ for note in result.notes:
     st.info(note)
 st.latex(rf"L(x, y) = {result.formula}")
 
-at_step = min(render_controls(SCRUB, P, container=st)["at_step"], settings.steps)
+at_step = step_at(render_controls(SCRUB, P, container=st)["scrub"], settings.steps)
 left, right = st.columns(2)
 with left:
     show.figure(plots.plot_trajectories(result, at_step), "trajectories")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.optimizers import Settings, explore
+from playground.page_specs.optimizers import step_at
 from playground.plots.optimizers import gap_to_floor
 from tests.conftest import (
     assert_no_exception,
@@ -115,7 +116,7 @@ def test_shared_link_reproduces_the_view():
         "opt.start_y": "1",
         "opt.sweep": "adam",
         "opt.beta1": "0.8",
-        "opt.at_step": "100",
+        "opt.scrub": "20",  # 20 % of 500 steps
     }
     at = run_page(PAGE, query)
     assert_no_exception(at)
@@ -155,7 +156,7 @@ def test_garbage_link_values_are_replaced_with_a_note():
         "opt.optimizers": ["bogus"],
         "opt.momentum": "nan",
         "opt.start_x": "1e9",
-        "opt.at_step": "-5",
+        "opt.scrub": "-5",
         "opt.schedule": "teleport",
         "opt.expression": "x" * 500,
         "opt.seed": "1.5e3",
@@ -164,7 +165,7 @@ def test_garbage_link_values_are_replaced_with_a_note():
     assert_no_exception(at)
     notes = warnings_text(at)
     for key in ("learning_rate", "steps", "surface", "optimizers", "momentum", "start_x",
-                "at_step", "schedule", "expression"):  # fmt: skip
+                "scrub", "schedule", "expression"):  # fmt: skip
         assert f"opt.{key}" in notes
     assert len(figures(at)) == FIGURE_COUNT
     assert at.slider(key="opt.steps").value == 5000
@@ -236,7 +237,7 @@ def test_moving_numeric_sliders_compiles_nothing(compile_counter):
             ("opt.rotation", -20.0),
             ("opt.seed", 3),
             ("opt.decay_rate", 0.9),
-            ("opt.at_step", 10),
+            ("opt.scrub", 25.0),
         ]:
             at.slider(key=key).set_value(value).run()
         at.selectbox(key="opt.schedule").set_value("cosine").run()
@@ -244,7 +245,7 @@ def test_moving_numeric_sliders_compiles_nothing(compile_counter):
     assert_no_exception(at)
     schedule = trace(figure_by_title(at, "Learning rate"), "η_t")["y"]
     assert len(schedule) == 1200 and schedule[0] == pytest.approx(0.1)
-    assert figure_by_title(at, "dots at step 10")
+    assert figure_by_title(at, "dots at step 300")  # 25 % of 1200
 
 
 def test_try_this_runs_the_lessons_example():
@@ -256,3 +257,15 @@ def test_try_this_runs_the_lessons_example():
     k = np.arange(1, 41)
     np.testing.assert_allclose(sgd["x"][1:], 3 * (1 - 0.8**k), atol=1e-5)
     np.testing.assert_allclose(sgd["y"][1:], -2 * (1 - 0.8**k), atol=1e-5)
+
+
+def test_the_scrubber_spans_the_run_whatever_its_length():
+    assert [step_at(p, 300) for p in (0.0, 0.1, 50.0, 99.9, 100.0)] == [0, 0, 150, 300, 300]
+    assert [step_at(p, 40) for p in (2.5, 50.0, 100.0)] == [1, 20, 40]
+    at = run_page(PAGE)
+    assert at.slider(key="opt.scrub").value == 100.0
+    assert figure_by_title(at, "dots at step 300")
+    at.slider(key="opt.scrub").set_value(50.0).run()
+    contour = figure_by_title(at, "dots at step 150")
+    sgd = explore(Settings()).runs[0]
+    assert trace(contour, f"{sgd.label} at step 150")["x"] == pytest.approx([sgd.path[150, 0]])
