@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import COLORBAR, color, new_figure, vline
+from playground.plots.style import COLORBAR, LEGEND_AT_FOOT, color, new_figure, vline
 
 if TYPE_CHECKING:  # the result types only; plotting never runs core code
     from core.optimizers import CurvatureReport, Exploration, Run, Sweep
@@ -152,10 +152,7 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
         "L − L* (log)",
         margin={"b": 140},
         yaxis_type="log",
-        # At the figure's foot: Plotly widens the margin for a legend that wraps to more rows
-        # (every optimizer, "diverged at step k"), and a legend at a fixed y of the plot moved
-        # up onto the axis title as the plot shrank.
-        legend={"yref": "container", "y": 0, "yanchor": "bottom"},
+        legend=LEGEND_AT_FOOT,  # wraps with every optimizer or "diverged at step k"
     )
     for run in result.runs:
         steps = np.arange(len(run.loss))
@@ -191,7 +188,7 @@ def plot_schedule(result: Exploration) -> go.Figure:
         "learning rate η_t",
         margin={"b": 112},
         height=320,
-        legend={"y": -0.42},  # below the axis title on this short chart (-0.22 overlapped it)
+        legend=LEGEND_AT_FOOT,  # a short chart
     )
     fig.add_scatter(
         x=np.arange(len(result.learning_rates)),

@@ -102,6 +102,10 @@ TEMPLATES = {
 # narrow window), so a wrong guess costs time, never clipped labels.
 MARGIN = {"l": 84, "r": 24, "t": 50, "b": 108}
 COLORBAR = {"r": 120, "b": 70}  # a heatmap's colour bar on the right, no legend
+# A legend at the figure's foot, for charts whose legend may wrap or whose plot is short: a
+# legend at a fixed y of the plot moves onto the axis title as the plot shrinks (Plotly widens
+# the bottom margin for a wrapped legend; a short chart has little plot to begin with).
+LEGEND_AT_FOOT = {"yref": "container", "y": 0, "yanchor": "bottom"}
 
 
 def new_figure(

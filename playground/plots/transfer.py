@@ -45,7 +45,10 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
         margin={"r": 32, "b": 118},
         xaxis_tickangle=0,  # names in two short lines: tilted, they ran into the legend
     )
-    names = [_two_lines(n) for n in result["strategies"]]
+    names = [
+        n.replace(" + ", "<br>+ ").replace(" (", "<br>(").replace(" last", "<br>last")
+        for n in result["strategies"]
+    ]
     fig.add_bar(
         x=names,
         y=result["mean"][:, k - 1],
@@ -63,14 +66,6 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 1])
     return fig
-
-
-def _two_lines(name: str) -> str:
-    for joint in (" + ", " (", " last"):
-        if joint in name:
-            head, tail = name.split(joint, 1)
-            return f"{head}<br>{joint.lstrip()}{tail}"
-    return name
 
 
 def plot_training_loss(result: dict, k: int) -> go.Figure:

@@ -14,6 +14,7 @@ import pytest
 
 from playground.plots import style
 from playground.plots.bake import bake, can_bake, data_revision, under
+from tests.conftest import run_page
 
 TEMPLATE = {
     "layout": {
@@ -174,8 +175,6 @@ def significant_digits(number: float) -> int:
 @pytest.mark.parametrize("page", ["overfitting.py", "initialization.py", "optimizers.py"])
 def test_page_figures_carry_no_float64_digits_in_their_data(page):
     # A number with more than 9 significant digits in a data array is a float64 sent whole.
-    from tests.conftest import run_page
-
     at = run_page(page)
     for chart in at.get("plotly_chart"):
         for trace in json.loads(chart.proto.spec)["data"]:
