@@ -286,7 +286,11 @@ def init_runs(
     return jax.vmap(one)(seed_index, rates)
 
 
-@functools.partial(jax.jit, static_argnames=("arch", "optimizer", "batch_size"))
+# `runs` is donated: the chunk's new weights and optimizer state reuse its buffers, so a sweep
+# holds one copy of them, not two (112 MB each at 6 layers × 256 units, 20 runs).
+@functools.partial(
+    jax.jit, static_argnames=("arch", "optimizer", "batch_size"), donate_argnames="runs"
+)
 def train_chunk(
     runs: Runs,
     data: datasets.Dataset,

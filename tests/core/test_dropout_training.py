@@ -168,6 +168,19 @@ def test_rng_state_advances_once_per_step_through_the_chunked_scan():
     np.testing.assert_array_equal(_count(runs.rest), before + 20)
 
 
+def test_a_chunk_reuses_the_buffers_of_the_runs_it_was_given():
+    # Donation: a sweep holds one copy of its weights and optimizer state, not two.
+    data = datasets.make_dataset("moons", 0, 64, 64, 0.2, 0.0)
+    hyper = dt.Hyper(jnp.float32(0.01), jnp.float32(0.0), jnp.int32(10))
+    static = {"arch": ARCH, "optimizer": "adam"}
+    given = dt.init_runs(jnp.uint32(0), jnp.arange(4, dtype=jnp.int32), jnp.full(4, 0.5), **static)
+    trained, _ = dt.train_chunk(
+        given, data, hyper, jnp.int32(0), jnp.int32(4), batch_size=32, **static
+    )
+    assert all(leaf.is_deleted() for leaf in jax.tree.leaves(given))
+    assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(trained.params))
+
+
 def test_small_sweep_learns_and_reports_every_view(small_result):
     r = small_result
     assert set(r.history) == set(dt.METRICS)
