@@ -48,6 +48,7 @@ class Session(threading.Thread):
         self.url, self.pages, self.stop, self.args = url, pages, stop, args
         self.random = random.Random(seed)
         self.latencies: list[float] = []
+        self.by_page: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.busy = 0
 
@@ -63,7 +64,7 @@ class Session(threading.Thread):
 
     def _visit(self, client: StreamClient, page: str) -> None:
         first = client.run(page, timeout_s=RUN_TIMEOUT_S)
-        self._record(first)
+        self._record(first, page)
         sliders = {k: w for k, w in first.widgets.items() if client.kinds[k] == "slider"}
         moved: dict[str, float] = {}
         for _ in range(self.args.moves_per_page):
@@ -72,11 +73,12 @@ class Session(threading.Thread):
             key = self.random.choice(sorted(sliders))
             low, high, step = slider_range(sliders[key])
             moved[key] = low + step * self.random.randrange(round((high - low) / step) + 1)
-            self._record(client.run(page, "", moved, timeout_s=RUN_TIMEOUT_S))
+            self._record(client.run(page, "", moved, timeout_s=RUN_TIMEOUT_S), page)
             time.sleep(self.random.uniform(0.5, 1.5) * self.args.think)
 
-    def _record(self, run) -> None:
+    def _record(self, run, page: str) -> None:
         self.latencies.append(run.seconds)
+        self.by_page.setdefault(page, []).append(run.seconds)
         self.errors += run.errors
         self.busy += any("busy, retrying" in text for text in run.texts)
 
@@ -121,6 +123,10 @@ def phase(sessions: int, seconds: float, args) -> dict:
         "peak_mb": peak_rss / MB,
         "per_session_mb": (peak_rss - base_rss) / MB / sessions,
         "stuck": sum(learner.is_alive() for learner in learners),
+        "by_page": {
+            page: [s for learner in learners for s in learner.by_page.get(page, [])]
+            for page in pages
+        },
     }
 
 
@@ -136,6 +142,20 @@ def table(rows: list[dict]) -> str:
             f"{r['max']:.2f} | {r['errors']} | {r['busy']} | {r['base_mb']:.0f} | "
             f"{r['peak_mb']:.0f} | {r['per_session_mb']:.1f} |"
         )
+    return "\n".join(lines)
+
+
+def page_table(rows: list[dict]) -> str:
+    """The same reruns split by page: which page's computations the waits come from."""
+    lines = ["| sessions | page | reruns | p50 s | p95 s | max s |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        for page, seconds in r["by_page"].items():
+            if seconds:
+                lines.append(
+                    f"| {r['sessions']} | /{page} | {len(seconds)} | "
+                    f"{statistics.median(seconds):.2f} | {np.percentile(seconds, 95):.2f} | "
+                    f"{max(seconds):.2f} |"
+                )
     return "\n".join(lines)
 
 
@@ -179,6 +199,8 @@ def main() -> None:
     )
     print(table(rows))
     print("\n" + verdict(rows))
+    print("\nBy page (rerun latency of the moves made on it, all sessions):\n")
+    print(page_table(rows))
 
 
 if __name__ == "__main__":

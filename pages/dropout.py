@@ -44,7 +44,7 @@ def stored(settings: Settings, _result=None):
 
 def train_live(settings: Settings):
     bar, live = st.progress(0.0, "Training…"), st.empty()
-    with heavy_work():
+    with heavy_work(long=True):
         for p in train_in_chunks(settings):
             bar.progress(p.epochs_done / p.epochs_total, f"Epoch {p.epochs_done}/{p.epochs_total}")
             show.figure(plots.live_curves(p.rates, p.history, p.epochs_total),

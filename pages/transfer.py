@@ -31,7 +31,7 @@ def shipped() -> tuple:
 
 @st.cache_data(max_entries=40, show_spinner=False)
 def strategy_chunk(settings: transfer.Settings, chunk: int) -> dict:
-    with heavy_work():
+    with heavy_work(long=True):
         return transfer.compare_chunk(shipped()[0], shipped()[2], settings, chunk)
 
 

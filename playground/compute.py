@@ -2,7 +2,9 @@
 
 A page's cached compute function does its work inside `heavy_work()`. Cache hits never enter it,
 so only real computations queue. One process-wide semaphore, held outside the caches, admits
-MAX_CONCURRENT computations at a time (2, see _default_limit). A session that does not get a
+MAX_CONCURRENT computations at a time (2, see _default_limit), of which at most LONG_LIMIT are
+long trainings (`heavy_work(long=True)`: the dropout and transfer sweeps, seconds each), so one
+slot always stays open for the quick moves of the other pages. A session that does not get a
 slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider, which
 cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops cleanly:
 never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the give-up is
@@ -51,7 +53,12 @@ GAVE_UP_TEXT = (
     "Move a slider or reload the page to try again."
 )
 
+# A class on the dropout page used to fill both slots with multi-second trainings, and every
+# 50 ms move on the other pages queued behind them.
+LONG_LIMIT = max(1, MAX_CONCURRENT - 1)
+
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+_long_lane = threading.BoundedSemaphore(LONG_LIMIT)
 
 
 class ServerBusy(RuntimeError):
@@ -83,25 +90,38 @@ def reset_peak() -> None:
 
 
 @contextlib.contextmanager
-def heavy_work(wait_seconds: float | None = None) -> Iterator[None]:
-    """Holds one of the MAX_CONCURRENT computation slots for the duration of the block."""
-    wait_seconds = WAIT_SECONDS if wait_seconds is None else wait_seconds
-    if not _slots.acquire(timeout=min(NOTICE_AFTER_SECONDS, wait_seconds)):
-        notice = _wait_for_slot(wait_seconds - NOTICE_AFTER_SECONDS)
+def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterator[None]:
+    """Holds one of the MAX_CONCURRENT computation slots for the duration of the block; `long`
+    work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane."""
+    deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    with _held(_long_lane if long else None, deadline), _held(_slots, deadline):
+        _count(running=+1)
+        try:
+            yield
+        finally:
+            _count(running=-1, completed=1)
+
+
+@contextlib.contextmanager
+def _held(semaphore: threading.BoundedSemaphore | None, deadline: float) -> Iterator[None]:
+    if semaphore is None:
+        yield
+        return
+    seconds = max(deadline - time.monotonic(), 0.0)
+    if not semaphore.acquire(timeout=min(NOTICE_AFTER_SECONDS, seconds)):
+        notice = _wait_for_slot(semaphore, seconds - NOTICE_AFTER_SECONDS)
         try:
             _clear(notice)
         except BaseException:  # a rerun request raised at the UI update: free the slot
-            _slots.release()
+            semaphore.release()
             raise
-    _count(running=+1)
     try:
         yield
     finally:
-        _count(running=-1, completed=1)
-        _slots.release()
+        semaphore.release()
 
 
-def _wait_for_slot(seconds: float) -> DeltaGenerator | None:
+def _wait_for_slot(semaphore: threading.BoundedSemaphore, seconds: float) -> DeltaGenerator | None:
     """Retries for a slot while telling the learner; returns holding it, with the notice shown.
 
     Gives up cleanly after `seconds`: a note and st.stop() in the app, ServerBusy outside it.
@@ -117,7 +137,7 @@ def _wait_for_slot(seconds: float) -> DeltaGenerator | None:
             # Each update is also the point where a newer rerun (a moved slider) cancels us.
             with _outside_cache_replay():
                 notice.info(f"{BUSY_TEXT} ({waited:.0f} s)", icon="⏳")
-        if _slots.acquire(timeout=max(min(RETRY_SECONDS, deadline - time.monotonic()), 0)):
+        if semaphore.acquire(timeout=max(min(RETRY_SECONDS, deadline - time.monotonic()), 0)):
             break
         if time.monotonic() >= deadline:
             _count(gave_up=1)

@@ -97,6 +97,62 @@ def test_a_burst_of_twenty_never_runs_more_than_the_limit():
     assert stats["running"] == 0
 
 
+@pytest.fixture
+def long_lane_full():
+    """LONG_LIMIT long computations running until the returned event is set."""
+    release = threading.Event()
+    entered = threading.Barrier(compute.LONG_LIMIT + 1)
+
+    def hold():
+        with compute.heavy_work(long=True):
+            entered.wait()
+            release.wait(timeout=30)
+
+    threads = [threading.Thread(target=hold) for _ in range(compute.LONG_LIMIT)]
+    for thread in threads:
+        thread.start()
+    entered.wait(timeout=10)
+    yield release
+    release.set()
+    for thread in threads:
+        thread.join()
+
+
+def test_long_trainings_leave_a_slot_for_quick_moves(quick_waits, long_lane_full):
+    assert compute.LONG_LIMIT < compute.MAX_CONCURRENT
+    with pytest.raises(compute.ServerBusy), compute.heavy_work(long=True):
+        pytest.fail("the long lane is full")
+    start = time.monotonic()
+    with compute.heavy_work():  # quick work does not wait behind the trainings
+        assert compute.stats()["running"] == compute.LONG_LIMIT + 1
+    assert time.monotonic() - start < compute.NOTICE_AFTER_SECONDS
+
+
+def test_a_mixed_burst_runs_at_most_the_long_limit_of_trainings():
+    running = {True: 0, False: 0}
+    peak = {True: 0, False: 0}
+    lock = threading.Lock()
+
+    def work(long: bool):
+        with compute.heavy_work(long=long):
+            with lock:
+                running[long] += 1
+                peak[long] = max(peak[long], running[long])
+            time.sleep(0.05)
+            with lock:
+                running[long] -= 1
+
+    threads = [threading.Thread(target=work, args=(i % 2 == 0,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+    assert peak[True] == compute.LONG_LIMIT
+    assert 1 <= peak[False] <= compute.MAX_CONCURRENT
+    assert compute.stats()["running"] == 0
+
+
 def test_waiting_too_long_gives_up_instead_of_hanging(quick_waits, occupied):
     start = time.monotonic()
     with pytest.raises(compute.ServerBusy), compute.heavy_work():
