@@ -94,7 +94,8 @@ def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterato
     """Holds one of the MAX_CONCURRENT computation slots for the duration of the block; `long`
     work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane."""
     deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
-    with _held(_long_lane if long else None, deadline), _held(_slots, deadline):
+    lane = _held(_long_lane, deadline) if long else contextlib.nullcontext()
+    with lane, _held(_slots, deadline):
         _count(running=+1)
         try:
             yield
@@ -103,10 +104,7 @@ def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterato
 
 
 @contextlib.contextmanager
-def _held(semaphore: threading.BoundedSemaphore | None, deadline: float) -> Iterator[None]:
-    if semaphore is None:
-        yield
-        return
+def _held(semaphore: threading.BoundedSemaphore, deadline: float) -> Iterator[None]:
     seconds = max(deadline - time.monotonic(), 0.0)
     if not semaphore.acquire(timeout=min(NOTICE_AFTER_SECONDS, seconds)):
         notice = _wait_for_slot(semaphore, seconds - NOTICE_AFTER_SECONDS)

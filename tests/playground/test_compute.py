@@ -34,18 +34,17 @@ def quick_waits(monkeypatch):
     monkeypatch.setattr(compute, "WAIT_SECONDS", 1.0)
 
 
-@pytest.fixture
-def occupied():
-    """Holds every slot until the returned event is set (set automatically at the end)."""
+def _holding(count: int, long: bool = False):
+    """`count` computations entered and held until the yielded event is set (at the end)."""
     release = threading.Event()
-    entered = threading.Barrier(compute.MAX_CONCURRENT + 1)
+    entered = threading.Barrier(count + 1)
 
     def hold():
-        with compute.heavy_work():
+        with compute.heavy_work(long=long):
             entered.wait()
             release.wait(timeout=30)
 
-    threads = [threading.Thread(target=hold) for _ in range(compute.MAX_CONCURRENT)]
+    threads = [threading.Thread(target=hold) for _ in range(count)]
     for thread in threads:
         thread.start()
     entered.wait(timeout=10)
@@ -53,6 +52,12 @@ def occupied():
     release.set()
     for thread in threads:
         thread.join()
+
+
+@pytest.fixture
+def occupied():
+    """Holds every slot until the returned event is set (set automatically at the end)."""
+    yield from _holding(compute.MAX_CONCURRENT)
 
 
 @pytest.mark.parametrize(
@@ -100,22 +105,7 @@ def test_a_burst_of_twenty_never_runs_more_than_the_limit():
 @pytest.fixture
 def long_lane_full():
     """LONG_LIMIT long computations running until the returned event is set."""
-    release = threading.Event()
-    entered = threading.Barrier(compute.LONG_LIMIT + 1)
-
-    def hold():
-        with compute.heavy_work(long=True):
-            entered.wait()
-            release.wait(timeout=30)
-
-    threads = [threading.Thread(target=hold) for _ in range(compute.LONG_LIMIT)]
-    for thread in threads:
-        thread.start()
-    entered.wait(timeout=10)
-    yield release
-    release.set()
-    for thread in threads:
-        thread.join()
+    yield from _holding(compute.LONG_LIMIT, long=True)
 
 
 def test_long_trainings_leave_a_slot_for_quick_moves(quick_waits, long_lane_full):
