@@ -1,5 +1,5 @@
 """Process-wide settings: the persistent compilation cache, the size of XLA's CPU thread pool,
-glibc's malloc arenas, and a description of the devices."""
+glibc's malloc arenas and free pages, and a description of the devices."""
 
 import ctypes
 import os
@@ -110,3 +110,19 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     except (OSError, AttributeError):
         return False
     return mallopt(M_ARENA_MAX, arenas) == 1
+
+
+def release_free_memory() -> bool:
+    """Hands the free pages of every malloc heap back to the OS; returns whether it could.
+
+    Why: XLA's CPU buffers and the figures' serialised JSON come from glibc's heaps, and glibc
+    keeps what they free. After one dropout sweep the process held 566–583 MB, 402–443 MB once
+    trimmed (4–15 ms a trim; a fixed 256 KiB mmap threshold instead slowed each sweep by ~30 %,
+    every buffer faulting in anew). Where malloc is not glibc's this does nothing (False).
+    """
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim(0)
+    return True

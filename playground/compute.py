@@ -26,7 +26,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import (
     in_cached_function,
 )
 
-from core.runtime import limit_malloc_arenas, size_cpu_pool
+from core.runtime import limit_malloc_arenas, release_free_memory, size_cpu_pool
 
 # First thing the server imports (playground/app.py): before most session threads exist.
 limit_malloc_arenas()
@@ -101,6 +101,7 @@ def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterato
             yield
         finally:
             _count(running=-1, completed=1)
+            _trimmer.request()
 
 
 @contextlib.contextmanager
@@ -161,6 +162,38 @@ def _outside_cache_replay() -> Iterator[None]:
         yield
     finally:
         in_cached_function.reset(token)
+
+
+class _Trimmer:
+    """Returns freed heap pages to the OS TRIM_DELAY_SECONDS after computations end, on a thread
+    of its own: a trim takes 4–15 ms, which a quick rerun should not wait for, and one trim a
+    moment later also catches what the rerun's figures freed (see release_free_memory)."""
+
+    def __init__(self, delay_seconds: float):
+        self.delay_seconds = delay_seconds
+        self.trims = 0
+        self._wanted = threading.Event()
+        self._start = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="trim", daemon=True)
+                self._thread.start()
+        self._wanted.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wanted.wait()
+            time.sleep(self.delay_seconds)  # a burst of computations ends in one trim
+            self._wanted.clear()
+            release_free_memory()
+            self.trims += 1
+
+
+TRIM_DELAY_SECONDS = 1.0
+_trimmer = _Trimmer(TRIM_DELAY_SECONDS)
 
 
 def _count(running: int = 0, completed: int = 0, waited: int = 0, gave_up: int = 0) -> None:

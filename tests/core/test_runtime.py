@@ -136,3 +136,38 @@ def test_threads_started_after_the_cap_share_two_malloc_arenas():
 def test_a_cap_set_in_the_environment_is_kept():
     code = "from core.runtime import limit_malloc_arenas; print(limit_malloc_arenas(2))"
     assert run_python(code, env={ARENA_ENV_VAR: "4"}).stdout.strip() == "True"
+
+
+TRIM_SCRIPT = """
+import ctypes
+from core.runtime import release_free_memory
+
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+libc.free(libc.malloc(8 << 20))  # glibc now serves blocks up to 8 MB from its heap, not mmap
+blocks = []
+for _ in range(200):
+    block = libc.malloc(1 << 20)
+    ctypes.memset(block, 1, 1 << 20)
+    blocks.append(block)
+before = rss_mb()
+for block in blocks[::2]:  # 100 MB of holes between live blocks: free() cannot shrink the heap
+    libc.free(block)
+freed = rss_mb()
+print(release_free_memory(), round(before - freed), round(freed - rss_mb()))
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_releasing_free_memory_hands_freed_heap_pages_back():
+    released, kept_by_free, given_back = run_python(TRIM_SCRIPT).stdout.split()
+    assert released == "True"
+    assert int(kept_by_free) < 20  # free() alone keeps the heap's pages resident
+    assert int(given_back) > 80  # of the 100 MB freed

@@ -208,3 +208,24 @@ def test_learners_computing_batched_linear_algebra_at_once_never_deadlock():
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(done) == [0, 1, 2], "computations deadlocked"
+
+
+def test_freed_memory_is_given_back_shortly_after_a_computation(monkeypatch):
+    trimmer = compute._Trimmer(delay_seconds=0.05)
+    monkeypatch.setattr(compute, "_trimmer", trimmer)
+    with compute.heavy_work():
+        pass
+    deadline = time.monotonic() + 10
+    while trimmer.trims == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert trimmer.trims == 1
+
+
+def test_a_burst_of_computations_ends_in_one_trim(monkeypatch):
+    trimmer = compute._Trimmer(delay_seconds=0.5)
+    monkeypatch.setattr(compute, "_trimmer", trimmer)
+    for _ in range(20):
+        with compute.heavy_work():
+            pass
+    time.sleep(1.5)
+    assert trimmer.trims == 1
