@@ -112,12 +112,12 @@ def explore(params, images, labels, settings: Settings) -> dict:
     steps = jnp.int32(settings.steps)
     attacked, probabilities = attack_one(
         params,
-        jnp.asarray(images[index]),
+        images[index],
         jnp.int32(settings.target_class),
         jnp.float32(settings.epsilon),
         steps,
     )
-    curves = accuracy_curves(params, jnp.asarray(images), jnp.asarray(labels), EPSILON_GRID, steps)
+    curves = np.asarray(accuracy_curves(params, images, labels, EPSILON_GRID, steps))
     attacked = np.asarray(attacked)
     return {
         "original": np.asarray(images[index]),

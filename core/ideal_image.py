@@ -39,6 +39,9 @@ def total_variation(image: jax.Array) -> jax.Array:
     return jnp.abs(jnp.diff(image, axis=0)).sum() + jnp.abs(jnp.diff(image, axis=1)).sum()
 
 
+_total_variations = jax.jit(jax.vmap(total_variation))  # one program, not one per op
+
+
 def objective(params, image: jax.Array, class_index: jax.Array, tv_weight: jax.Array):
     """J(x) = log p(c | x) − λ · TV(x), and its two parts (log p, TV)."""
     log_probs = jax.nn.log_softmax(cnn.forward(params, image[None])[0])
@@ -107,5 +110,5 @@ def explore(params, settings: Settings) -> dict:
         "objective": history[:, 0],
         "log_prob": history[:, 1],
         "total_variation": history[:, 2],
-        "final_total_variation": np.asarray(jax.vmap(total_variation)(images)),
+        "final_total_variation": np.asarray(_total_variations(images)),
     }

@@ -51,11 +51,10 @@ def source_data() -> dict[str, np.ndarray]:
     digits, labels = cnn.load_digit_images()
     test, train = cnn.split_per_class(labels, SOURCE_CLASSES, (TEST_PER_CLASS, None), SPLIT_SEED)
     test = test.ravel()
-    offsets = cnn.random_offsets(jax.random.key(SPLIT_SEED), len(test))
     return {
         "train_digits": digits[train],
         "train_labels": labels[train],
-        "test_images": np.asarray(cnn.place_on_canvas(digits[test], offsets)),
+        "test_images": np.asarray(cnn.placed_at_random(digits[test], SPLIT_SEED)),
         "test_labels": labels[test],
     }
 

@@ -77,8 +77,7 @@ def target_data() -> dict[str, np.ndarray]:
     digits, labels = cnn.load_digit_images()
     pool, test = cnn.split_per_class(labels, TARGET_CLASSES, (MAX_K, TEST_PER_CLASS), SPLIT_SEED)
     chosen = np.concatenate([pool.ravel(), test.ravel()])
-    offsets = cnn.random_offsets(jax.random.key(SPLIT_SEED), len(chosen))
-    images = np.asarray(cnn.place_on_canvas(digits[chosen], offsets))
+    images = np.asarray(cnn.placed_at_random(digits[chosen], SPLIT_SEED))
     return {
         "pool_images": images[: pool.size].reshape(pool.shape + images.shape[1:]),
         "test_images": images[pool.size :],
@@ -169,6 +168,12 @@ def train_runs(pretrained, pool_images, test_images, test_labels, ks, keys, hype
     return jax.vmap(one)(ks, keys)
 
 
+@partial(jax.jit, static_argnames="repeats")
+def chunk_keys(seed: jax.Array, *, repeats: int) -> jax.Array:
+    """(repeats · N_SEEDS,) run keys: the N_SEEDS seeds' keys, tiled once per k of a chunk."""
+    return jnp.tile(jnp.stack([run_key(seed, j) for j in range(N_SEEDS)]), repeats)
+
+
 def compare_chunk(pretrained, data: dict, settings: Settings, chunk: int) -> dict:
     """Every strategy for the k of chunk `chunk` (K_PER_CHUNK values), over N_SEEDS seeds.
 
@@ -177,13 +182,12 @@ def compare_chunk(pretrained, data: dict, settings: Settings, chunk: int) -> dic
     over the chunk's k}.
     """
     ks = K_VALUES[chunk * K_PER_CHUNK : (chunk + 1) * K_PER_CHUNK]
-    run_ks = jnp.asarray(np.repeat(ks, N_SEEDS), jnp.int32)
-    seed_keys = jnp.stack([run_key(settings.seed, j) for j in range(N_SEEDS)])
-    run_keys = jnp.tile(seed_keys, len(ks))
+    run_ks = np.repeat(ks, N_SEEDS).astype(np.int32)
+    run_keys = chunk_keys(np.int32(settings.seed), repeats=len(ks))
     accuracy, loss, weights = [], [], {}
     for name, strategy in STRATEGIES.items():
         scale = settings.finetune_lr_scale if strategy.lower_body_lr else 1.0
-        hyper = jnp.asarray([settings.learning_rate, scale, strategy.from_pretrained], jnp.float32)
+        hyper = np.asarray([settings.learning_rate, scale, strategy.from_pretrained], np.float32)
         acc, losses, params = train_runs(
             pretrained, data["pool_images"], data["test_images"], data["test_labels"],
             run_ks, run_keys, hyper, stage=strategy.stage,
@@ -238,6 +242,13 @@ def weights_msgpack(result: dict, k: int) -> bytes:
 
 
 @jax.jit
+def _random_start(seed: jax.Array) -> tuple:
+    """Seed index 0's fresh network (as start_params draws it) and its labelled order."""
+    key = run_key(seed, 0)
+    return cnn.init_params(jax.random.fold_in(key, 1)), labelled_order(key)
+
+
+@jax.jit
 def _features(params, images):
     return cnn.represent(params, images, cnn.STAGE_FEATURES)
 
@@ -273,9 +284,8 @@ def feature_projection(pretrained, seed: int, k: int) -> dict:
     pool_images = data["pool_images"].reshape(-1, *cnn.IMAGE_SHAPE)
     images = np.concatenate([pool_images, data["test_images"]])
     labels = np.concatenate([np.repeat(np.arange(len(TARGET_CLASSES)), MAX_K), data["test_labels"]])
-    key = run_key(seed, 0)
-    random_params = cnn.init_params(jax.random.fold_in(key, 1))
-    order = np.asarray(labelled_order(key))
+    random_params, order = _random_start(np.int32(seed))
+    order = np.asarray(order)
     labelled = np.zeros(len(labels), bool)
     labelled[(np.arange(len(TARGET_CLASSES))[:, None] * MAX_K + order[:, :k]).ravel()] = True
     result = {"labels": labels, "labelled": labelled}
