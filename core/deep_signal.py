@@ -17,7 +17,6 @@ learner moves depth, gain or the width within its bucket.
 
 import dataclasses
 import functools
-import itertools
 import math
 
 import flax.serialization
@@ -520,13 +519,17 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 def init_mlp(scheme_index: jax.Array, key: jax.Array, gain: jax.Array) -> list[dict]:
     """The race's MLP, every kernel drawn by SCHEME_NAMES[scheme_index] (traced: lax.switch)."""
-    sizes = (64, *(TRAIN_HIDDEN,) * TRAIN_DEPTH, 10)
-    params = []
-    for i, shape in enumerate(itertools.pairwise(sizes)):
+
+    def kernel(layer, shape):
         branches = [functools.partial(_init_kernel, name, shape) for name in SCHEME_NAMES]
-        kernel = jax.lax.switch(scheme_index, branches, jax.random.fold_in(key, i), gain)
-        params.append({"kernel": kernel, "bias": jnp.zeros(shape[1], jnp.float32)})
-    return params
+        return jax.lax.switch(scheme_index, branches, jax.random.fold_in(key, layer), gain)
+
+    # The hidden-to-hidden layers share one shape: drawn in a loop, their code is compiled
+    # once, not TRAIN_DEPTH − 1 times (each copy held ~12 MB of server memory).
+    hidden = (TRAIN_HIDDEN, TRAIN_HIDDEN)
+    middle = jax.lax.map(lambda layer: kernel(layer, hidden), jnp.arange(1, TRAIN_DEPTH))
+    kernels = [kernel(0, (64, TRAIN_HIDDEN)), *middle, kernel(TRAIN_DEPTH, (TRAIN_HIDDEN, 10))]
+    return [{"kernel": k, "bias": jnp.zeros(k.shape[1], jnp.float32)} for k in kernels]
 
 
 def _init_kernel(name: str, shape: tuple[int, int], key: jax.Array, gain: jax.Array):

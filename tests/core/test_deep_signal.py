@@ -354,6 +354,19 @@ def test_race_separates_the_schemes():
         assert np.mean(result.accuracy[good]) > 0.9 and np.all(result.accuracy[good] > 0.7)
 
 
+def test_every_run_starts_from_its_schemes_jax_initializer_layer_by_layer():
+    seeds = jnp.arange(len(SCHEME_NAMES), dtype=jnp.uint32) + 7
+    initial = init_runs(jnp.arange(len(SCHEME_NAMES), dtype=jnp.int32), seeds, jnp.float32(1.3))
+    for run, name in enumerate(SCHEME_NAMES):
+        key = jax.random.fold_in(jax.random.key(seeds[run]), 0)
+        for layer, params in enumerate(initial):
+            shape = params["kernel"].shape[1:]
+            expected = SCHEMES[name].init(jax.random.fold_in(key, layer), shape, 1.3)
+            # Compiled inside one program or alone, the same draw can round 1 ulp apart.
+            np.testing.assert_allclose(params["kernel"][run], expected, rtol=1e-6, err_msg=name)
+            assert not np.any(params["bias"][run])
+
+
 def test_vmapped_runs_equal_one_by_one():
     x, y = digits()
     index = jnp.asarray([SCHEME_NAMES.index("xavier_uniform")] * 2, jnp.int32)
