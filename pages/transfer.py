@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import adversarial, ideal_image, pretrain, transfer
 from playground import show
-from playground.compute import heavy_work
+from playground.compute import heavy_work, shared_wait
 from playground.controls import render_controls, try_this
 from playground.page_specs.transfer import EXPERIMENTS, SPECS, P
 from playground.plots import transfer as plots
@@ -66,9 +66,10 @@ st.header("Few labels: four strategies")
 sweep = transfer.Settings(v["seed"], v["learning_rate"], v["finetune_lr_scale"])
 progress = st.progress(0.0, "Training 4 strategies × 50 values of k × 3 seeds…")
 chunks = []
-for i in range(transfer.N_CHUNKS):
-    chunks.append(strategy_chunk(sweep, i))
-    progress.progress((i + 1) / transfer.N_CHUNKS, f"k ≤ {transfer.K_PER_CHUNK * (i + 1)} done")
+with shared_wait():  # under load: one wait for the five chunks, not one each
+    for i in range(transfer.N_CHUNKS):
+        chunks.append(strategy_chunk(sweep, i))
+        progress.progress((i + 1) / transfer.N_CHUNKS, f"k ≤ {transfer.K_PER_CHUNK * (i + 1)} done")
 progress.empty()
 result = transfer.merge_chunks(chunks)
 show.figure(plots.plot_accuracy_vs_k(result, v["k"]), "accuracy_vs_k")

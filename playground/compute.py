@@ -14,6 +14,7 @@ caps glibc's malloc arenas before most threads start).
 
 import contextlib
 import dataclasses
+import math
 import os
 import threading
 import time
@@ -59,6 +60,7 @@ LONG_LIMIT = max(1, MAX_CONCURRENT - 1)
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _long_lane = threading.BoundedSemaphore(LONG_LIMIT)
+_shared = threading.local()  # the deadline of an open shared_wait() on this script thread
 
 
 class ServerBusy(RuntimeError):
@@ -94,6 +96,7 @@ def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterato
     """Holds one of the MAX_CONCURRENT computation slots for the duration of the block; `long`
     work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane."""
     deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    deadline = min(deadline, getattr(_shared, "deadline", math.inf))
     lane = _held(_long_lane, deadline) if long else contextlib.nullcontext()
     with lane, _held(_slots, deadline):
         _count(running=+1)
@@ -102,6 +105,21 @@ def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterato
         finally:
             _count(running=-1, completed=1)
             _trimmer.request()
+
+
+@contextlib.contextmanager
+def shared_wait(wait_seconds: float | None = None) -> Iterator[None]:
+    """Every heavy_work() inside the block shares one deadline for its waits.
+
+    For a page that computes in steps (the transfer page's five chunks): under load each step
+    could wait WAIT_SECONDS for its slot, and a run took over a minute; now it waits at most
+    WAIT_SECONDS in all, then gives up with the usual note (its finished steps stay cached).
+    """
+    _shared.deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    try:
+        yield
+    finally:
+        del _shared.deadline
 
 
 @contextlib.contextmanager

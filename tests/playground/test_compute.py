@@ -118,6 +118,19 @@ def test_long_trainings_leave_a_slot_for_quick_moves(quick_waits, long_lane_full
     assert time.monotonic() - start < compute.NOTICE_AFTER_SECONDS
 
 
+def test_steps_in_a_shared_wait_give_up_together(quick_waits, long_lane_full):
+    start = time.monotonic()
+    with compute.shared_wait(wait_seconds=0.6):
+        for _ in range(3):  # alone, each step would wait WAIT_SECONDS (1 s here)
+            with pytest.raises(compute.ServerBusy), compute.heavy_work(long=True):
+                pytest.fail("the long lane is full")
+    assert 0.5 < time.monotonic() - start < 1.0
+    start = time.monotonic()
+    with pytest.raises(compute.ServerBusy), compute.heavy_work(long=True):
+        pytest.fail("the long lane is full")
+    assert time.monotonic() - start > 0.9  # after the block, a step has its own wait again
+
+
 def test_a_mixed_burst_runs_at_most_the_long_limit_of_trainings():
     running = {True: 0, False: 0}
     peak = {True: 0, False: 0}
