@@ -617,8 +617,9 @@ def train_seed(settings: Settings) -> SeedRuns:
     """
     chosen = tuple(dict.fromkeys(settings.train_schemes))[:MAX_TRAIN_SCHEMES] or (settings.scheme,)
     padded = chosen + (chosen[-1],) * (MAX_TRAIN_SCHEMES - len(chosen))
-    indices = jnp.asarray([SCHEME_NAMES.index(name) for name in padded], jnp.int32)
-    seeds = jnp.full(MAX_TRAIN_SCHEMES, settings.seed, jnp.uint32)
+    # NumPy, not jnp: run eagerly, jnp.asarray and jnp.full each compile a program of their own.
+    indices = np.asarray([SCHEME_NAMES.index(name) for name in padded], np.int32)
+    seeds = np.full(MAX_TRAIN_SCHEMES, settings.seed, np.uint32)
     x, y = digits()
     initial = init_runs(indices, seeds, jnp.float32(settings.gain))
     losses, accuracy, params = jax.device_get(

@@ -200,8 +200,8 @@ def train_in_chunks(settings: Settings) -> Iterator[Progress]:
     seed_index, slot_rates, n_runs = run_slots(rates, settings.seeds)
     runs = init_runs(
         jnp.asarray(settings.seed, jnp.uint32),
-        jnp.asarray(seed_index),
-        jnp.asarray(slot_rates),
+        seed_index,  # NumPy straight in: jnp.asarray would compile a program per shape
+        slot_rates,
         arch=settings.arch,
         optimizer=settings.optimizer,
     )
@@ -551,9 +551,9 @@ def _finish(settings, runs, data, rates, history, notes) -> Result:
         inspect_runs(
             runs,
             data,
-            jnp.asarray(grid),
+            grid,
             jnp.asarray(n_runs, jnp.int32),
-            jnp.asarray(firsts),
+            firsts,
             arch=settings.arch,
             planar=info.planar,
         ),

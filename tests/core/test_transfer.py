@@ -9,7 +9,6 @@ from flax import serialization
 
 from core import cnn, pretrain, transfer
 from core.compile_counter import count_compiles
-from tests.core.fresh_python import run_python
 
 pytestmark = pytest.mark.standard_promotion  # training runs through optax's Adam
 
@@ -181,38 +180,3 @@ def test_feature_projection_marks_k_labels_per_class_and_pretraining_separates(s
     assert projection["pretrained"].shape == projection["random"].shape == (650, 2)
     assert projection["pretrained_separation"] > projection["random_separation"]
 
-
-PAGE_PROGRAMS = """
-import logging
-import jax
-from core import adversarial, ideal_image, pretrain, transfer
-
-compiled = []
-
-class Compiles(logging.Handler):
-    def emit(self, record):
-        if record.getMessage().startswith("Compiling "):
-            compiled.append(record.getMessage().split()[1])
-
-jax.config.update("jax_log_compiles", True)
-logging.getLogger("jax").addHandler(Compiles())
-logging.getLogger("jax").propagate = False
-params, _ = pretrain.load()
-data, source = transfer.target_data(), pretrain.source_data()
-transfer.compare_chunk(params, data, transfer.Settings(), 0)
-transfer.feature_projection(params, 0, 5)
-ideal_image.explore(params, ideal_image.Settings())
-adversarial.explore(params, source["test_images"], source["test_labels"], adversarial.Settings())
-print(" ".join(compiled))
-"""
-# Compiled once per process for scalar arguments and jax.random.key, whichever page comes first.
-PROCESS_WIDE = {"jit(stage)", "jit(convert_element_type)", "jit(_threefry_seed)"}
-
-
-def test_the_transfer_page_compiles_whole_programs_not_single_operations():
-    # Each program kept ~1.4 MB of server memory: run op by op, the page's data preparation
-    # and key handling compiled 30-odd one-operation programs.
-    names = set(run_python(PAGE_PROGRAMS).stdout.split())
-    ours = {"placed_at_random", "chunk_keys", "train_runs", "_random_start", "_features",
-            "ascend", "total_variation", "attack_one", "accuracy_curves"}  # fmt: skip
-    assert names - PROCESS_WIDE == {f"jit({name})" for name in ours}
