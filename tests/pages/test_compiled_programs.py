@@ -56,7 +56,7 @@ def first_visits() -> dict[str, set[str]]:
     lines = run_python(FIRST_VISITS, *scripts, timeout_s=900).stdout.strip().split("\n")
     return {
         page: {name.removeprefix("jit(").removesuffix(")") for name in line.split()} - {"-"}
-        for page, line in zip(PAGES, lines[-len(PAGES) :])
+        for page, line in zip(PAGES, lines[-len(PAGES) :], strict=True)
     }
 
 
