@@ -179,4 +179,3 @@ def test_feature_projection_marks_k_labels_per_class_and_pretraining_separates(s
     assert np.bincount(projection["labels"][projection["labelled"]]).tolist() == [4] * 5
     assert projection["pretrained"].shape == projection["random"].shape == (650, 2)
     assert projection["pretrained_separation"] > projection["random_separation"]
-
