@@ -185,7 +185,11 @@ def _outside_cache_replay() -> Iterator[None]:
 class _Trimmer:
     """Returns freed heap pages to the OS TRIM_DELAY_SECONDS after computations end, on a thread
     of its own: a trim takes 4–15 ms, which a quick rerun should not wait for, and one trim a
-    moment later also catches what the rerun's figures freed (see release_free_memory)."""
+    moment later also catches what the rerun's figures freed (see release_free_memory).
+
+    A trim holds malloc's locks, so under load there is at most one every TRIM_DELAY_SECONDS.
+    Three pages, 20 sessions, 60 s: no trims 983 reruns, p95 1.47 s, peak 960 MB; a trim 1 s
+    after work 928, 1.58 s, 881 MB; 5 s after 994, 1.49 s, 869 MB."""
 
     def __init__(self, delay_seconds: float):
         self.delay_seconds = delay_seconds
@@ -210,7 +214,7 @@ class _Trimmer:
             self.trims += 1
 
 
-TRIM_DELAY_SECONDS = 1.0
+TRIM_DELAY_SECONDS = 5.0
 _trimmer = _Trimmer(TRIM_DELAY_SECONDS)
 
 
