@@ -42,21 +42,35 @@ def stored(settings: Settings, _result=None):
     return _result
 
 
-def train_live(settings: Settings):
-    bar, live = st.progress(0.0, "Training…"), st.empty()
-    with heavy_work(long=True):
-        for p in train_in_chunks(settings):
-            bar.progress(p.epochs_done / p.epochs_total, f"Epoch {p.epochs_done}/{p.epochs_total}")
-            show.figure(plots.live_curves(p.rates, p.history, p.epochs_total),
-                        f"live{p.epochs_done}", where=live)  # fmt: skip
-    bar.empty()
-    live.empty()
+def already_stored(settings: Settings):
+    try:
+        return stored(settings)
+    except LookupError:
+        return None
+
+
+def train(settings: Settings, bar, live):
+    for p in train_in_chunks(settings):
+        bar.progress(p.epochs_done / p.epochs_total, f"Epoch {p.epochs_done}/{p.epochs_total}")
+        show.figure(plots.live_curves(p.rates, p.history, p.epochs_total),
+                    f"live{p.epochs_done}", where=live)  # fmt: skip
     return p.result
 
 
-try:
-    result = stored(settings)
-except LookupError:
+def train_live(settings: Settings):
+    bar, live = st.progress(0.0, "Training…"), st.empty()
+    with heavy_work(long=True):
+        # A class opening one link: whoever waited behind the first learner reuses its sweep.
+        result = already_stored(settings)
+        if result is None:
+            result = train(settings, bar, live)
+    bar.empty()
+    live.empty()
+    return result
+
+
+result = already_stored(settings)
+if result is None:
     try:
         result = stored(settings, _result=train_live(settings))
     except ServerBusy as busy:

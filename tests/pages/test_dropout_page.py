@@ -1,11 +1,13 @@
 """The dropout page under AppTest: defaults, a shared link, absurd links, instant sliders."""
 
 import dataclasses
+import threading
 
 import numpy as np
 import pytest
 
 from core import dropout_training as dt
+from playground import compute
 from playground.plots import dropout as plots
 from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
 
@@ -61,6 +63,47 @@ def test_defaults_show_the_reference_case():
     assert np.asarray(confusion["data"][0]["z"]).shape == (10, 10)
     assert figure_by_title(at, "uncertainty on validation examples")
     assert not any("Decision boundary" in f["layout"]["title"]["text"] for f in figures(at))
+
+
+def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch):
+    trainings = []
+
+    def counted(settings):
+        trainings.append(settings)
+        yield from real_training(settings)
+
+    real_training = dt.train_in_chunks
+    monkeypatch.setattr(dt, "train_in_chunks", counted)
+    link = {**SMALL_LINK, "drop.seed": "4321"}  # a sweep no other test has stored
+    lane_taken, release = threading.Event(), threading.Event()
+
+    def someone_else_training():
+        with compute.heavy_work(long=True):
+            lane_taken.set()
+            release.wait(timeout=60)
+
+    holder = threading.Thread(target=someone_else_training)
+    holder.start()
+    lane_taken.wait(timeout=60)
+    pages = [None] * 3
+
+    def open_link(learner: int) -> None:
+        pages[learner] = run_page("dropout.py", link)
+
+    learners = [threading.Thread(target=open_link, args=(i,)) for i in range(len(pages))]
+    for learner in learners:
+        learner.start()
+    learners[0].join(timeout=0.5)  # all three are now waiting for the long lane
+    release.set()
+    for thread in (holder, *learners):
+        thread.join(timeout=120)
+
+    assert len(trainings) == 1
+    for at in pages:
+        assert_no_exception(at)
+        assert figure_by_title(at, "Generalization gap") == figure_by_title(
+            pages[0], "Generalization gap"
+        )
 
 
 def test_shared_link_reproduces_its_settings(small_page):
