@@ -7,9 +7,11 @@ long trainings (`heavy_work(long=True)`: the dropout and transfer sweeps, second
 slot always stays open for the quick moves of the other pages. A session that does not get a
 slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider, which
 cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops cleanly:
-never a hang, never a traceback. Outside a Streamlit run (core benchmarks, tests) the give-up is
-`ServerBusy`. Import this module before anything starts JAX: it sizes XLA's CPU thread pool (and
-caps glibc's malloc arenas before most threads start).
+never a hang, never a traceback (`shared_wait()` gives a page's several steps one such wait).
+A moment after computations end, a thread hands freed heap pages back to the OS (`_Trimmer`).
+Outside a Streamlit run (core benchmarks, tests) the give-up is `ServerBusy`. Import this module
+before anything starts JAX: it sizes XLA's CPU thread pool (and caps glibc's malloc arenas
+before most threads start).
 """
 
 import contextlib
@@ -95,8 +97,7 @@ def reset_peak() -> None:
 def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterator[None]:
     """Holds one of the MAX_CONCURRENT computation slots for the duration of the block; `long`
     work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane."""
-    deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
-    deadline = min(deadline, getattr(_shared, "deadline", math.inf))
+    deadline = min(_deadline(wait_seconds), getattr(_shared, "deadline", math.inf))
     lane = _held(_long_lane, deadline) if long else contextlib.nullcontext()
     with lane, _held(_slots, deadline):
         _count(running=+1)
@@ -115,11 +116,15 @@ def shared_wait(wait_seconds: float | None = None) -> Iterator[None]:
     could wait WAIT_SECONDS for its slot, and a run took over a minute; now it waits at most
     WAIT_SECONDS in all, then gives up with the usual note (its finished steps stay cached).
     """
-    _shared.deadline = time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    _shared.deadline = _deadline(wait_seconds)
     try:
         yield
     finally:
         del _shared.deadline
+
+
+def _deadline(wait_seconds: float | None) -> float:
+    return time.monotonic() + (WAIT_SECONDS if wait_seconds is None else wait_seconds)
 
 
 @contextlib.contextmanager
