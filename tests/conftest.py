@@ -3,13 +3,15 @@
 import base64
 import functools
 import json
+import threading
 from collections.abc import Mapping
 
 import numpy as np
+import pytest
 from streamlit.components.v2 import manifest_scanner
 from streamlit.testing.v1 import AppTest
 
-from playground import compute  # noqa: F401  (first: sizes XLA's CPU pool as the server does)
+from playground import compute  # first: sizes XLA's CPU pool as the server does
 from playground.registry import PAGES_DIR, ROOT
 from tests.core.conftest import compile_counter  # noqa: F401  (a fixture for the page tests)
 
@@ -81,3 +83,29 @@ def assert_no_exception(at: AppTest) -> None:
 
 def warnings_text(at: AppTest) -> str:
     return "\n".join(w.value for w in at.warning)
+
+
+def holding(count: int, long: bool = False):
+    """`count` computations entered and held until the yielded event is set (at the end)."""
+    release = threading.Event()
+    entered = threading.Barrier(count + 1)
+
+    def hold():
+        with compute.heavy_work(long=long):
+            entered.wait()
+            release.wait(timeout=30)
+
+    threads = [threading.Thread(target=hold) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    entered.wait(timeout=10)
+    yield release
+    release.set()
+    for thread in threads:
+        thread.join()
+
+
+@pytest.fixture
+def long_lane_full():
+    """LONG_LIMIT long computations running until the returned event is set."""
+    yield from holding(compute.LONG_LIMIT, long=True)

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from core import dropout_training as dt
-from playground import compute
 from playground.plots import dropout as plots
 from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
 
@@ -65,7 +64,7 @@ def test_defaults_show_the_reference_case():
     assert not any("Decision boundary" in f["layout"]["title"]["text"] for f in figures(at))
 
 
-def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch):
+def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch, long_lane_full):
     trainings = []
 
     def counted(settings):
@@ -75,16 +74,6 @@ def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch):
     real_training = dt.train_in_chunks
     monkeypatch.setattr(dt, "train_in_chunks", counted)
     link = {**SMALL_LINK, "drop.seed": "4321"}  # a sweep no other test has stored
-    lane_taken, release = threading.Event(), threading.Event()
-
-    def someone_else_training():
-        with compute.heavy_work(long=True):
-            lane_taken.set()
-            release.wait(timeout=60)
-
-    holder = threading.Thread(target=someone_else_training)
-    holder.start()
-    lane_taken.wait(timeout=60)
     pages = [None] * 3
 
     def open_link(learner: int) -> None:
@@ -94,9 +83,9 @@ def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch):
     for learner in learners:
         learner.start()
     learners[0].join(timeout=0.5)  # all three are now waiting for the long lane
-    release.set()
-    for thread in (holder, *learners):
-        thread.join(timeout=120)
+    long_lane_full.set()  # someone else's training ends
+    for learner in learners:
+        learner.join(timeout=120)
 
     assert len(trainings) == 1
     for at in pages:

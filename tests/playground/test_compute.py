@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import runtime
 from playground import compute
+from tests.conftest import holding
 
 SCRIPT = """
 import streamlit as st
@@ -34,30 +35,10 @@ def quick_waits(monkeypatch):
     monkeypatch.setattr(compute, "WAIT_SECONDS", 1.0)
 
 
-def _holding(count: int, long: bool = False):
-    """`count` computations entered and held until the yielded event is set (at the end)."""
-    release = threading.Event()
-    entered = threading.Barrier(count + 1)
-
-    def hold():
-        with compute.heavy_work(long=long):
-            entered.wait()
-            release.wait(timeout=30)
-
-    threads = [threading.Thread(target=hold) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    entered.wait(timeout=10)
-    yield release
-    release.set()
-    for thread in threads:
-        thread.join()
-
-
 @pytest.fixture
 def occupied():
     """Holds every slot until the returned event is set (set automatically at the end)."""
-    yield from _holding(compute.MAX_CONCURRENT)
+    yield from holding(compute.MAX_CONCURRENT)
 
 
 @pytest.mark.parametrize(
@@ -100,12 +81,6 @@ def test_a_burst_of_twenty_never_runs_more_than_the_limit():
     assert stats["peak"] == compute.MAX_CONCURRENT  # the limit was actually reached
     assert stats["completed"] - before == 20
     assert stats["running"] == 0
-
-
-@pytest.fixture
-def long_lane_full():
-    """LONG_LIMIT long computations running until the returned event is set."""
-    yield from _holding(compute.LONG_LIMIT, long=True)
 
 
 def test_long_trainings_leave_a_slot_for_quick_moves(quick_waits, long_lane_full):
