@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from playground.plots.plain import PlainFigure
 from playground.plots.style import (
     COLORBAR,
     add_band,
@@ -39,7 +40,9 @@ def divergence_note(diverged_at: np.ndarray) -> str:
     return f" — diverged at epoch {int(bad.min())} ({bad.size}/{diverged_at.size} seeds)"
 
 
-def live_curves(rates: np.ndarray, history: dict[str, np.ndarray], epochs_total: int) -> go.Figure:
+def live_curves(
+    rates: np.ndarray, history: dict[str, np.ndarray], epochs_total: int
+) -> PlainFigure:
     """Validation accuracy so far, one line per rate (drawn while training runs)."""
     fig = new_figure("Training… validation accuracy so far", "epoch", "accuracy")
     mean, _ = seed_stats(history["val_acc"])
@@ -50,7 +53,7 @@ def live_curves(rates: np.ndarray, history: dict[str, np.ndarray], epochs_total:
     return fig
 
 
-def curves(result, kind: str, train_with_dropout: bool = True) -> go.Figure:
+def curves(result, kind: str, train_with_dropout: bool = True) -> PlainFigure:
     """Train and validation loss or accuracy per epoch per rate, mean ± std over seeds.
 
     kind: "loss" or "acc". The train curve is measured with dropout on (as during training) or
@@ -70,7 +73,7 @@ def curves(result, kind: str, train_with_dropout: bool = True) -> go.Figure:
             (train_key, train_name, "dot"),
         ):
             mean, std = seed_stats(result.history[key][i])
-            add_band(fig, epochs, mean, std, f"{label} · {name}", color(i), line_dash=dash)
+            add_band(fig, epochs, mean, std, f"{label} · {name}", color(i), line={"dash": dash})
         best = result.best_epoch[i]
         if best > 0:
             val_mean, _ = seed_stats(result.history[f"val_{kind}"][i])
@@ -84,7 +87,7 @@ def curves(result, kind: str, train_with_dropout: bool = True) -> go.Figure:
     return fig
 
 
-def gap_vs_rate(result) -> go.Figure:
+def gap_vs_rate(result) -> PlainFigure:
     """Final accuracies and the generalization gap (train, dropout off − validation) per rate."""
     fig = new_figure("Generalization gap against dropout rate", "dropout rate p", "accuracy")
     series = (
@@ -118,7 +121,11 @@ def _class_colorscale(n_classes: int, alpha: float = 0.35) -> list:
 
 
 def _add_points(
-    fig: go.Figure, result, row: int | None = None, col: int | None = None, legend=True
+    fig: PlainFigure | go.Figure,
+    result,
+    row: int | None = None,
+    col: int | None = None,
+    legend=True,
 ):
     where = {"row": row, "col": col} if row else {}
     for k, name in enumerate(result.class_names):
@@ -181,7 +188,7 @@ def decision_boundaries(result) -> go.Figure:
     return fig
 
 
-def uncertainty_map(result, index: int) -> go.Figure:
+def uncertainty_map(result, index: int) -> PlainFigure:
     """MC-dropout predictive std of the predicted class's probability over the plane."""
     rate = result.rates[index]
     fig = new_figure(f"MC-dropout uncertainty, {rate_label(rate)}", "x₁", "x₂", margin=COLORBAR)
@@ -192,14 +199,14 @@ def uncertainty_map(result, index: int) -> go.Figure:
         colorscale="Viridis",
         zsmooth="best",
         zmin=0.0,
-        colorbar={"title": "std"},
+        colorbar={"title": {"text": "std"}},
     )
     _add_points(fig, result)
     fig.update_layout(showlegend=False)
     return fig
 
 
-def uncertainty_histogram(result, index: int) -> go.Figure:
+def uncertainty_histogram(result, index: int) -> PlainFigure:
     """MC-dropout std on validation examples, split by whether the prediction is right."""
     rate = result.rates[index]
     fig = new_figure(
@@ -214,13 +221,13 @@ def uncertainty_histogram(result, index: int) -> go.Figure:
             x=result.val_uncertainty[index][mask],
             name=name,
             opacity=0.6,
-            marker_color=color(k),
+            marker={"color": color(k)},
             xbins={"start": 0.0, "end": 0.5, "size": 0.02},
         )
     return fig
 
 
-def confusion(result, index: int) -> go.Figure:
+def confusion(result, index: int) -> PlainFigure:
     """Validation confusion matrix for one rate, counts averaged over seeds."""
     rate = result.rates[index]
     names = list(result.class_names)

@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
+from playground.plots.plain import PlainFigure
 from playground.plots.style import COLORBAR, add_band, color, new_figure, vline
 
 SHARE_FLOOR = 1e-4  # the heatmap's colour is log10(share), floored here
@@ -17,12 +17,12 @@ def weights_vs_density(
     pdf: np.ndarray | None,
     point_mass: float | None,
     scheme_label: str,
-) -> go.Figure:
+) -> PlainFigure:
     """Histogram (as a density) of sampled weights, with the scheme's density on top."""
     fig = new_figure(f"Layer-1 weights of {scheme_label} vs its density", "weight", "density")
     centers = 0.5 * (edges[1:] + edges[:-1])
     fig.add_bar(
-        x=centers, y=share, width=np.diff(edges), name="sampled weights", marker_color=color(0)
+        x=centers, y=share, width=np.diff(edges), name="sampled weights", marker={"color": color(0)}
     )
     if pdf is not None:
         fig.add_scatter(x=x, y=pdf, name="density", line={"color": color(1), "width": 2})
@@ -36,7 +36,7 @@ def weights_vs_density(
 
 def activation_heatmap(
     layers: np.ndarray, edges: np.ndarray, hist: np.ndarray, activation: str
-) -> go.Figure:
+) -> PlainFigure:
     """Per-layer distribution of post-activations: one histogram per row, colour = log share."""
     fig = new_figure(
         f"Activation distribution per layer ({activation})",
@@ -55,7 +55,7 @@ def activation_heatmap(
         colorscale="Viridis",
         zmin=np.log10(SHARE_FLOOR),
         zmax=0,
-        colorbar={"title": "log₁₀ share"},
+        colorbar={"title": {"text": "log₁₀ share"}},
         hovertemplate="a≈%{x:.3g}<br>layer %{y}<br>log₁₀ share %{z:.2f}<extra></extra>",
     )
     fig.update_yaxes(autorange="reversed")
@@ -69,7 +69,7 @@ def per_layer_log(
     measured: np.ndarray,
     theory: np.ndarray | None,
     measured_name: str = "measured",
-) -> go.Figure:
+) -> PlainFigure:
     """A per-layer quantity on a log axis, with the theoretical recursion dashed."""
     fig = new_figure(title, "layer", y_title)
     fig.add_scatter(
@@ -98,7 +98,7 @@ def _log_range(*series: np.ndarray | None, min_decades: float = 2.0) -> list[flo
 
 def flat_units(
     layers: np.ndarray, share: np.ndarray, dead: np.ndarray, flat_label: str
-) -> go.Figure:
+) -> PlainFigure:
     """Share of dead/saturated unit-examples, and of units flat for the whole batch."""
     fig = new_figure(f"Dead / saturated units per layer: {flat_label}", "layer", "share")
     fig.add_scatter(x=layers, y=share, name="unit × example", line={"color": color(0)})
@@ -109,7 +109,7 @@ def flat_units(
 
 def training_curves(
     labels: Sequence[str], losses: np.ndarray, diverged_at: np.ndarray
-) -> go.Figure:
+) -> PlainFigure:
     """Mean ± std over seeds of the training loss per scheme; diverged runs are cut and named.
 
     Args:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import plotly.graph_objects as go
 
+from playground.plots.plain import PlainFigure
 from playground.plots.style import COLORBAR, LEGEND_AT_FOOT, color, new_figure, vline
 
 if TYPE_CHECKING:  # the result types only; plotting never runs core code
@@ -32,7 +32,7 @@ def gap_to_floor(values: np.ndarray, floor: float) -> np.ndarray:
     return np.maximum(np.asarray(values, np.float64) - floor, LOG_FLOOR)
 
 
-def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
+def plot_trajectories(result: Exploration, at_step: int) -> PlainFigure:
     """Contour of log₁₀(L − L*) (so equally spaced contours are log-spaced levels), every run's
     path, start and known minima, each run's position at `at_step`, and Hessian eigenvectors."""
     (x0, x1), (y0, y1) = result.domain
@@ -112,7 +112,7 @@ def plot_trajectories(result: Exploration, at_step: int) -> go.Figure:
     return fig
 
 
-def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float, centre) -> None:
+def _add_eigenvectors(fig: PlainFigure, report: CurvatureReport, length: float, centre) -> None:
     """A line from the point along each Hessian eigenvector, the steeper one longer, labelled
     past its far end (plotly writes an arrow's text at its tail: at the point, both labels and
     the point's marker would be drawn over one another). An eigenvector has no sign: each line
@@ -144,7 +144,7 @@ def _add_eigenvectors(fig: go.Figure, report: CurvatureReport, length: float, ce
         )
 
 
-def plot_loss(result: Exploration, at_step: int) -> go.Figure:
+def plot_loss(result: Exploration, at_step: int) -> PlainFigure:
     """L − L* against step on a log axis; diverged runs end in a labelled ×."""
     fig = new_figure(
         "Loss against step",
@@ -180,7 +180,7 @@ def plot_loss(result: Exploration, at_step: int) -> go.Figure:
     return fig
 
 
-def plot_schedule(result: Exploration) -> go.Figure:
+def plot_schedule(result: Exploration) -> PlainFigure:
     """η_t against step, beside the stability limit 2/λmax at the start."""
     fig = new_figure(
         "Learning rate against step",
@@ -209,7 +209,7 @@ def plot_schedule(result: Exploration) -> go.Figure:
     return fig
 
 
-def plot_curvature(reports: Sequence[CurvatureReport], learning_rate: float) -> go.Figure:
+def plot_curvature(reports: Sequence[CurvatureReport], learning_rate: float) -> PlainFigure:
     """The Hessian at the start and at the found minimum, as a table."""
     rows = [
         [r.where for r in reports],
@@ -229,15 +229,17 @@ def plot_curvature(reports: Sequence[CurvatureReport], learning_rate: float) -> 
         "2/λmax",
         f"your η = {learning_rate:g}",
     ]
-    fig = go.Figure(
-        go.Table(
-            header={"values": header, "fill_color": "#e8eef5", "align": "left"},
-            cells={"values": rows, "align": "left", "height": 28},
-        )
-    )
-    fig.update_layout(title="Hessian: curvature and the stability limit", height=220,
-                      margin={"l": 10, "r": 10, "t": 40, "b": 10})  # fmt: skip
-    return fig
+    table = {
+        "type": "table",
+        "header": {"values": header, "fill": {"color": "#e8eef5"}, "align": "left"},
+        "cells": {"values": rows, "align": "left", "height": 28},
+    }
+    layout = {
+        "title": {"text": "Hessian: curvature and the stability limit"},
+        "height": 220,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    }
+    return PlainFigure(layout).add_trace(table)
 
 
 def _verdict(report: CurvatureReport, learning_rate: float) -> str:
@@ -248,7 +250,7 @@ def _verdict(report: CurvatureReport, learning_rate: float) -> str:
     return "η < 2/λmax: plain gradient descent is stable here"
 
 
-def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> go.Figure:
+def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> PlainFigure:
     """log₁₀ of the final L − L* over η × the second hyperparameter (blank cells diverged),
     with the current (η, second) marked."""
     fig = new_figure(

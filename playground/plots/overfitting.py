@@ -1,8 +1,8 @@
 """Figures of the overfitting page: NumPy arrays in, plotly figures out."""
 
 import numpy as np
-import plotly.graph_objects as go
 
+from playground.plots.plain import PlainFigure
 from playground.plots.style import color, new_figure, vline
 
 
@@ -22,7 +22,7 @@ def plot_fit(
     x_val: np.ndarray,
     y_val: np.ndarray,
     truth: np.ndarray | None = None,
-) -> go.Figure:
+) -> PlainFigure:
     """Training (×) and validation (○) points, the true function and one or more fits."""
     fig = new_figure("Data and fit", "x", "y", margin={"b": 155})
     if truth is not None:
@@ -51,7 +51,7 @@ def plot_fit(
 
 def plot_error_vs_degree(
     degrees: np.ndarray, train_mse: np.ndarray, val_mse: np.ndarray, degree: int
-) -> go.Figure:
+) -> PlainFigure:
     """The U-curve: training error falls with degree, validation error falls then rises."""
     fig = new_figure(
         "Training and validation error against degree",
@@ -74,7 +74,7 @@ def plot_bias_variance(
     noise_var: float,
     expected_error: np.ndarray,
     degree: int,
-) -> go.Figure:
+) -> PlainFigure:
     """bias² falls, variance rises, their sum plus noise is the expected test error."""
     fig = new_figure(
         "Bias², variance and noise against degree",
@@ -111,7 +111,7 @@ def plot_bias_variance(
 
 def plot_double_descent(
     n_features: np.ndarray, train_mse: np.ndarray, test_mse: np.ndarray, n_points: int
-) -> go.Figure:
+) -> PlainFigure:
     """Test error against parameters, through the interpolation threshold."""
     fig = new_figure(
         "Double descent (minimum-norm fit)",
@@ -134,7 +134,7 @@ def plot_training(
     val_loss: np.ndarray,
     best_epoch: int,
     diverged_at: int | None,
-) -> go.Figure:
+) -> PlainFigure:
     """Loss per epoch of gradient descent, with the early-stopping point marked."""
     title = "Gradient descent: loss per epoch"
     if diverged_at is not None:

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from playground.plots.bake import bake, data_revision, under
+from playground.plots.plain import PlainFigure
 
 # Colour-blind-safe palette (Okabe–Ito), in the order series are drawn.
 COLORS = (
@@ -114,12 +115,12 @@ def new_figure(
     y_title: str = "",
     margin: dict[str, int] | None = None,
     **layout: object,
-) -> go.Figure:
+) -> PlainFigure:
     """An empty figure in the shared style; `margin` overrides sides of MARGIN.
 
-    `layout` takes plotly's names, `xaxis_type="log"` included. The layout is built as one dict
-    and validated once: `update_layout` with "magic underscore" names cost ~3 ms a figure, a
-    visible share of a slider move's rerun with 4-6 figures.
+    `layout` takes plotly's names, `xaxis_type="log"` included, split here into nested
+    dicts. A PlainFigure, not a go.Figure (see playground.plots.plain): `with_subplots` makes a
+    go.Figure of it for the few figures with several panels.
     """
     axis = {
         # Plotly's default ("hide past div") measures every tick label on every draw to hide any
@@ -138,7 +139,15 @@ def new_figure(
             spec[prefix][rest] = value
         else:
             spec[name] = value
-    return go.Figure(layout=spec)  # styled when shown: see `baked`
+    return PlainFigure(layout=spec)  # styled when shown: see `baked`
+
+
+def with_subplots(fig: PlainFigure, rows: int, cols: int, **options: object) -> go.Figure:
+    """`fig`'s layout as a go.Figure of rows × cols panels, laid out by plotly (`options` as
+    for `make_subplots`)."""
+    figure = go.Figure(layout=fig.layout)
+    figure.set_subplots(rows, cols, **options)
+    return figure
 
 
 class ShownFigure(go.Figure):
@@ -159,15 +168,18 @@ class ShownFigure(go.Figure):
         return self._spec
 
 
-def baked(fig: go.Figure, theme: str = "light") -> ShownFigure:
+def baked(fig: PlainFigure | go.Figure, theme: str = "light") -> ShownFigure:
     """The figure as shown: the theme's template written in, in place of whatever template
     plotly's default gave it (Streamlit sets its own when its chart module loads), and a
     datarevision, so that the browser redraws it cheaply (see playground.plots.bake). Not
-    validated again: `fig` was validated as it was built.
+    validated again: a go.Figure was validated as it was built, a PlainFigure is by the tests.
     """
     template = TEMPLATES.get(theme, TEMPLATES["light"])
-    data = [single_precision(t.to_plotly_json()) for t in fig.data]
-    spec = {"data": data, "layout": fig.layout.to_plotly_json()}
+    if isinstance(fig, PlainFigure):
+        spec = {"data": [single_precision(t) for t in fig.data], "layout": dict(fig.layout)}
+    else:
+        data = [single_precision(t.to_plotly_json()) for t in fig.data]
+        spec = {"data": data, "layout": fig.layout.to_plotly_json()}
     spec["layout"].pop("template", None)
     try:
         spec = bake(spec, template)
@@ -207,8 +219,8 @@ def rgba(hex_color: str, alpha: float) -> str:
 
 
 def add_band(
-    fig: go.Figure, x, mean, spread, name: str, color_hex: str, **trace: object
-) -> go.Figure:
+    fig: PlainFigure | go.Figure, x, mean, spread, name: str, color_hex: str, **trace: object
+) -> PlainFigure | go.Figure:
     """A mean line with a shaded ± spread band (e.g. over seeds).
 
     NumPy in, NumPy to plotly: plotly checks a Python list element by element (~1 ms per 1,000
@@ -229,11 +241,14 @@ def add_band(
         showlegend=False,
         legendgroup=name,
     )
-    fig.add_scatter(x=x, y=mean, name=name, line={"color": color_hex}, legendgroup=name, **trace)
+    line = {"color": color_hex} | trace.pop("line", {})  # e.g. line={"dash": "dot"}
+    fig.add_scatter(x=x, y=mean, name=name, line=line, legendgroup=name, **trace)
     return fig
 
 
-def vline(fig: go.Figure, x: float, text: str = "", **line: object) -> go.Figure:
+def vline(
+    fig: PlainFigure | go.Figure, x: float, text: str = "", **line: object
+) -> PlainFigure | go.Figure:
     """A vertical line across the plot at x, optionally labelled at its top right.
 
     What `fig.add_vline` draws, added as a plain shape: add_vline searches every subplot for
@@ -248,7 +263,9 @@ def vline(fig: go.Figure, x: float, text: str = "", **line: object) -> go.Figure
     return fig
 
 
-def hline(fig: go.Figure, y: float, text: str = "", **line: object) -> go.Figure:
+def hline(
+    fig: PlainFigure | go.Figure, y: float, text: str = "", **line: object
+) -> PlainFigure | go.Figure:
     """A horizontal line across the plot at y, optionally labelled at its right end."""
     fig.add_shape(type="line", y0=y, y1=y, yref="y", x0=0, x1=1, xref="x domain", line=line or None)
     if text:

@@ -5,7 +5,16 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.plots.style import MARGIN, add_band, color, hline, new_figure, vline
+from playground.plots.plain import PlainFigure
+from playground.plots.style import (
+    MARGIN,
+    add_band,
+    color,
+    hline,
+    new_figure,
+    vline,
+    with_subplots,
+)
 
 CLASS_NAMES = tuple(str(c) for c in range(5))
 # Top margin of a figure whose panels have titles: the figure's title above them, not on them.
@@ -20,7 +29,7 @@ def strategy_name(result: dict, i: int, k: int) -> str:
     return result["strategies"][i]
 
 
-def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
+def plot_accuracy_vs_k(result: dict, k: int) -> PlainFigure:
     """Mean test accuracy against k per strategy, ± one std over seeds, k marked."""
     seeds = result["accuracy"].shape[-1]
     fig = new_figure(
@@ -36,7 +45,7 @@ def plot_accuracy_vs_k(result: dict, k: int) -> go.Figure:
     return fig
 
 
-def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
+def plot_accuracy_at_k(result: dict, k: int) -> PlainFigure:
     """Bars: mean accuracy per strategy at k; dots: the individual seeds."""
     fig = new_figure(
         f"Test accuracy at k = {k} per strategy",
@@ -52,7 +61,7 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     fig.add_bar(
         x=names,
         y=result["mean"][:, k - 1],
-        marker_color=[color(i) for i in range(len(names))],
+        marker={"color": [color(i) for i in range(len(names))]},
         name="mean over seeds",
         text=[f"{m:.2f}" for m in result["mean"][:, k - 1]],
     )
@@ -68,7 +77,7 @@ def plot_accuracy_at_k(result: dict, k: int) -> go.Figure:
     return fig
 
 
-def plot_training_loss(result: dict, k: int) -> go.Figure:
+def plot_training_loss(result: dict, k: int) -> PlainFigure:
     """Training loss per step at k, mean ± std over seeds; curves stop at a non-finite loss."""
     fig = new_figure(
         f"Training loss at k = {k}",
@@ -93,7 +102,7 @@ def plot_feature_pca(projection: dict) -> go.Figure:
         "Target digits 5–9 in feature space (PCA): pretrained vs random network",
         margin={"t": SUBPLOT_TITLES_TOP + 36},  # each panel's title takes two lines
     )
-    fig.set_subplots(1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
+    fig = with_subplots(fig, 1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
     labels, labelled = projection["labels"], projection["labelled"]
     for col, network in enumerate(("pretrained", "random"), start=1):
         points = projection[network]
@@ -134,7 +143,7 @@ def plot_images(
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
     fig = new_figure(title, margin={"l": 46, "b": 44, "t": SUBPLOT_TITLES_TOP})
-    fig.set_subplots(1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
+    fig = with_subplots(fig, 1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
     for i, (image, is_signed) in enumerate(zip(images, signed, strict=True), start=1):
         scale = float(np.abs(image).max()) or 1.0
         fig.add_heatmap(
@@ -154,11 +163,11 @@ def plot_images(
     return fig
 
 
-def plot_probabilities(probabilities: np.ndarray, names: Sequence[str], title: str) -> go.Figure:
+def plot_probabilities(probabilities: np.ndarray, names: Sequence[str], title: str) -> PlainFigure:
     """Grouped bars: the class probabilities of each image."""
     fig = new_figure(title, "class (digit)", "probability", barmode="group")
     for i, (p, name) in enumerate(zip(probabilities, names, strict=True)):
-        fig.add_bar(x=list(CLASS_NAMES), y=p, name=name, marker_color=color(i))
+        fig.add_bar(x=list(CLASS_NAMES), y=p, name=name, marker={"color": color(i)})
     fig.update_yaxes(range=[0, 1])
     return fig
 
@@ -171,7 +180,7 @@ def plot_ideal_images(ideal: dict, class_index: int) -> go.Figure:
     return plot_images([ideal["start"], *ideal["images"]], titles, title)
 
 
-def plot_ideal_probabilities(ideal: dict) -> go.Figure:
+def plot_ideal_probabilities(ideal: dict) -> PlainFigure:
     names = [f"λ = {w:g}" for w in ideal["tv_weights"]]
     title = "Class probabilities of the ideal images"
     return plot_probabilities(ideal["probabilities"], names, title)
@@ -188,7 +197,7 @@ def plot_attack_images(attack: dict, target: int, epsilon: float) -> go.Figure:
     return plot_images(images, titles, title, signed=[False, True, False, True, False])
 
 
-def plot_attack_probabilities(attack: dict) -> go.Figure:
+def plot_attack_probabilities(attack: dict) -> PlainFigure:
     return plot_probabilities(
         attack["probabilities"],
         ["original", "FGSM", "PGD"],
@@ -204,7 +213,7 @@ def plot_ideal_history(ideal: dict) -> go.Figure:
         "",
         margin={"t": SUBPLOT_TITLES_TOP},
     )
-    fig.set_subplots(1, 2, subplot_titles=("log p(class | x)", "total variation TV(x)"))
+    fig = with_subplots(fig, 1, 2, subplot_titles=("log p(class | x)", "total variation TV(x)"))
     steps = np.arange(ideal["log_prob"].shape[1])
     for i, weight in enumerate(ideal["tv_weights"]):
         name = f"λ = {weight:g}"
@@ -217,7 +226,7 @@ def plot_ideal_history(ideal: dict) -> go.Figure:
     return fig
 
 
-def plot_accuracy_vs_epsilon(adversarial: dict, epsilon: float, steps: int) -> go.Figure:
+def plot_accuracy_vs_epsilon(adversarial: dict, epsilon: float, steps: int) -> PlainFigure:
     """Test accuracy under untargeted FGSM and PGD, and targeted PGD's success, against ε."""
     fig = new_figure(
         f"Accuracy against ε on the source test set (PGD: {steps} steps)", "ε (L∞ budget)", ""

@@ -71,7 +71,7 @@ def shown_figures(monkeypatch, script: str) -> list[tuple[str, dict, dict]]:
 
     def recording(fig, theme="light"):
         for other in style.TEMPLATES:
-            templated = json.loads(pio.to_json(fig, validate=False))
+            templated = json.loads(pio.to_json(fig.to_dict(), validate=False))
             templated["layout"]["template"] = style.TEMPLATES[other]
             shown = json.loads(pio.to_json(bake_for_show(fig, other), validate=False))
             found.append((other, templated, shown))
