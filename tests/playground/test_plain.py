@@ -55,6 +55,7 @@ def test_a_plain_figure_is_what_go_figure_makes_of_the_same_calls():
         lambda fig: fig.update_yaxes(title_text="y"),
         lambda fig: fig.add_annotation(font_size=3),
     ],
+    ids=["trace", "layout", "axis", "annotation"],
 )
 def test_magic_underscores_are_refused(call):
     with pytest.raises(ValueError, match="magic underscores"):
