@@ -57,12 +57,12 @@ def visit_pages(pages: list[str]) -> list[tuple[str, float]]:
 
     import playground.compute  # noqa: F401  (as the server does: sizes the pools)
     from core.runtime import enable_compilation_cache
-    from playground.registry import ROOT
+    from playground.registry import PAGES_DIR
 
     enable_compilation_cache()
     rows.append(("imports: Streamlit, JAX, playground", rss_mb()))
     for page in pages:
-        app = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=600).run()
+        app = AppTest.from_file(str(PAGES_DIR / f"{page}.py"), default_timeout=600).run()
         if app.exception:
             raise RuntimeError(f"{page}: {app.exception[0].value}")
         rows.append((page, rss_mb()))
