@@ -32,7 +32,8 @@ import jax.numpy as jnp, numpy as np
 a, b = np.random.default_rng(0).standard_normal((2, 512, 512)).astype(np.float32)
 err = np.linalg.norm(np.asarray(jnp.dot(a, b)) - a.astype(float) @ b) / np.linalg.norm(a.astype(float) @ b)
 print(f'float32 matmul relative error on {jax.default_backend()}: {err:.1e} (tf32 ~ 3e-4, f32 ~ 1e-7)')"
-# BENCHES / CORE_TESTS pick a subset when a run must fit what is left of the device time.
+# BENCHES / CORE_TESTS pick a subset when a run must fit what is left of the device time
+# (CORE_TESTS=none runs no tests).
 BENCHES=${BENCHES:-dropout initialization optimizers overfitting}
 for bench in $BENCHES; do
   case $bench in
@@ -41,6 +42,16 @@ for bench in $BENCHES; do
     optimizers) step bench_optimizers 30 python3 -m bench.optimizers --repeats 50 ;;
     overfitting) step bench_overfitting 45 python3 -m bench.overfitting ;;
     transfer) step bench_transfer 120 python3 -m bench.transfer ;;
+    # The app served from the GPU machine (needs bench/gpu_wheels.sh's wheels): 20 sessions on
+    # every page, then on the three quick pages, as `python -m bench.load` does here.
+    load)
+      # Streamlit installed outside site-packages thinks it is in development mode, which
+      # refuses --server.port.
+      export STREAMLIT_GLOBAL_DEVELOPMENT_MODE=false
+      python3 -c "import streamlit, plotly; print('streamlit', streamlit.__version__, 'plotly', plotly.__version__)"
+      step load_all 240 python3 -m bench.load --sessions 20 --server-log "$OUT/server_all.log"
+      step load_quick 150 python3 -m bench.load --sessions 20 --server-log "$OUT/server_quick.log" \
+        --pages overfitting initialization optimizers ;;
   esac
 done
 # Core tests only: the page tests need Streamlit, which the GPU image lacks. Our pyproject makes
@@ -49,6 +60,6 @@ done
 # core suite takes ~15 min on 2 CPU cores, more than one GPU call.
 CORE_TESTS=${CORE_TESTS:-test_polynomial test_overfitting test_bias_variance test_optimizers \
   test_dropout_training test_deep_signal test_initializers}
-step core_tests ${CORE_TESTS_LIMIT:-200} python3 -m pytest -q -p no:cacheprovider \
+[ "$CORE_TESTS" = none ] || step core_tests ${CORE_TESTS_LIMIT:-200} python3 -m pytest -q -p no:cacheprovider \
   --confcutdir=tests/core -o filterwarnings= --timeout 60 --durations=5 \
   $(for name in $CORE_TESTS; do echo "tests/core/$name.py"; done)

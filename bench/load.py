@@ -21,6 +21,7 @@ import random
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -94,7 +95,7 @@ def warm_up(url: str, pages: list[str]) -> None:
 def phase(sessions: int, seconds: float, args) -> dict:
     """A fresh server, warmed up; `sessions` learners for `seconds`; the numbers."""
     pages = pages_with_sliders(args.pages)
-    with driver.running_server() as server:
+    with driver.running_server(log=args.server_log) as server:
         warm_up(server.url, pages)
         base_rss = server.rss_bytes()
         stop = threading.Event()
@@ -182,6 +183,7 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.5, help="mean pause between moves, s")
     parser.add_argument("--moves-per-page", type=int, default=8)
     parser.add_argument("--pages", nargs="*", help="url paths to visit (default: all)")
+    parser.add_argument("--server-log", type=Path, help="write the server's output here")
     args = parser.parse_args()
     if max(args.sessions) > MAX_SESSIONS or args.seconds > MAX_SECONDS:
         parser.error(f"at most {MAX_SESSIONS} sessions and {MAX_SECONDS:.0f} s per phase")
