@@ -11,6 +11,9 @@ export PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
 if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
     --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site
+  # Streamlit installed outside site-packages thinks it is in development mode, which
+  # refuses --server.port.
+  export STREAMLIT_GLOBAL_DEVELOPMENT_MODE=false
 fi
 export PYTHONPATH=${PYTHONPATH:+$PYTHONPATH:}$PWD
 
@@ -42,16 +45,13 @@ for bench in $BENCHES; do
     optimizers) step bench_optimizers 30 python3 -m bench.optimizers --repeats 50 ;;
     overfitting) step bench_overfitting 45 python3 -m bench.overfitting ;;
     transfer) step bench_transfer 120 python3 -m bench.transfer ;;
-    # The app served from the GPU machine (needs bench/gpu_wheels.sh's wheels): 20 sessions on
-    # every page, then on the three quick pages, as `python -m bench.load` does here.
-    load)
-      # Streamlit installed outside site-packages thinks it is in development mode, which
-      # refuses --server.port.
-      export STREAMLIT_GLOBAL_DEVELOPMENT_MODE=false
-      python3 -c "import streamlit, plotly; print('streamlit', streamlit.__version__, 'plotly', plotly.__version__)"
-      step load_all 240 python3 -m bench.load --sessions 20 --server-log "$OUT/server_all.log"
-      step load_quick 150 python3 -m bench.load --sessions 20 --server-log "$OUT/server_quick.log" \
-        --pages overfitting initialization optimizers ;;
+    # The app served from the GPU machine (needs bench/gpu_wheels.sh's wheels): a move's cost
+    # page by page, then 20 sessions on every page, or on the three quick pages.
+    server_cpu) step server_cpu 150 python3 -m bench.server_cpu --moves 30 \
+      --pages overfitting initialization optimizers ;;
+    load) step load_all 240 python3 -m bench.load --sessions 20 --server-log "$OUT/server_all.log" ;;
+    load_quick) step load_quick 150 python3 -m bench.load --sessions 20 \
+      --server-log "$OUT/server_quick.log" --pages overfitting initialization optimizers ;;
   esac
 done
 # Core tests only: the page tests need Streamlit, which the GPU image lacks. Our pyproject makes

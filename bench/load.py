@@ -9,7 +9,8 @@ sessions of one phase do not linger into the next.
 
 Reports per N: reruns, rerun latency p50/p95/max (send → script_finished), errors (exceptions,
 timeouts, lost connections), sessions told "busy, retrying" by playground.compute, the server's
-peak RSS, and RSS per session = (peak RSS − RSS after warm-up) / N.
+peak RSS, RSS per session = (peak RSS − RSS after warm-up) / N, and the cores the server kept
+busy (CPU seconds / wall seconds), with the part in XLA's CPU thread pool.
 Targets: 20 sessions, 0 errors, p95 ≤ 1 s, RSS ≤ 600 MB + ≤ 30 MB per session.
 
 Bounded: at most MAX_SESSIONS sessions and MAX_SECONDS per phase; every wait has a timeout and
@@ -103,9 +104,11 @@ def phase(sessions: int, seconds: float, args) -> dict:
         for learner in learners:
             learner.start()
         peak_rss, deadline = base_rss, time.monotonic() + seconds
+        cpu_start, wall_start = server.cpu_seconds(), time.monotonic()
         while time.monotonic() < deadline:
             time.sleep(0.5)
             peak_rss = max(peak_rss, server.rss_bytes())
+        cpu_end, wall = server.cpu_seconds(), time.monotonic() - wall_start
         stop.set()
         for learner in learners:
             learner.join(timeout=RUN_TIMEOUT_S + 5)
@@ -124,6 +127,10 @@ def phase(sessions: int, seconds: float, args) -> dict:
         "peak_mb": peak_rss / MB,
         "per_session_mb": (peak_rss - base_rss) / MB / sessions,
         "stuck": sum(learner.is_alive() for learner in learners),
+        # Cores the server kept busy, and how much of that was XLA's CPU pool (the rest is
+        # Python: scripts, Streamlit, the event loop, and XLA's dispatch and launches).
+        "cpu_cores": (cpu_end[0] - cpu_start[0]) / wall,
+        "xla_cores": (cpu_end[1] - cpu_start[1]) / wall,
         "by_page": {
             page: [s for learner in learners for s in learner.by_page.get(page, [])]
             for page in pages
@@ -134,14 +141,15 @@ def phase(sessions: int, seconds: float, args) -> dict:
 def table(rows: list[dict]) -> str:
     lines = [
         "| sessions | reruns | p50 s | p95 s | max s | errors | told busy | RSS after warm-up MB "
-        "| peak RSS MB | RSS per session MB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| peak RSS MB | RSS per session MB | server CPU, cores (XLA pool) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['sessions']} | {r['reruns']} | {r['p50']:.2f} | {r['p95']:.2f} | "
             f"{r['max']:.2f} | {r['errors']} | {r['busy']} | {r['base_mb']:.0f} | "
-            f"{r['peak_mb']:.0f} | {r['per_session_mb']:.1f} |"
+            f"{r['peak_mb']:.0f} | {r['per_session_mb']:.1f} | "
+            f"{r['cpu_cores']:.2f} ({r['xla_cores']:.2f}) |"
         )
     return "\n".join(lines)
 

@@ -28,6 +28,7 @@ CHROMIUM_ARGS = (
     "--no-first-run",
 )
 APP_SCRIPT = ROOT / "playground" / "app.py"
+XLA_POOL_THREAD = "tf_XLAEigen"  # the name XLA:CPU gives its intra-op pool's threads
 VIEWPORT = {"width": 1280, "height": 960}
 RUN_TIMEOUT_MS = 180_000
 
@@ -173,6 +174,11 @@ class Server:
         fields = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(re.search(r"VmRSS:\s+(\d+) kB", fields).group(1)) * 1024
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time the server has used so far, s: in all, exited threads included, and in
+        XLA's CPU thread pool (threads named tf_XLAEigen, which live as long as the process)."""
+        return process_cpu_seconds(self.process.pid)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -182,6 +188,22 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         self._log.close()
+
+
+def process_cpu_seconds(pid: int) -> tuple[float, float]:
+    """(all, XLA's pool) CPU seconds of a process, from Linux /proc (utime + stime)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds(stat: Path) -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()  # after "(comm)", which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    xla = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread may end while we read
+            if (task / "comm").read_text().strip() == XLA_POOL_THREAD:
+                xla += seconds(task / "stat")
+    return seconds(Path(f"/proc/{pid}/stat")), xla
 
 
 @contextlib.contextmanager
