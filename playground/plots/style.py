@@ -170,6 +170,10 @@ class ShownFigure(go.Figure):
     def to_dict(self) -> dict:
         return self._spec
 
+    def __repr__(self) -> str:  # BaseFigure's would read the object layer it never built
+        spec = self._spec
+        return f"ShownFigure({len(spec['data'])} traces, layout keys {sorted(spec['layout'])})"
+
 
 def baked(fig: PlainFigure | go.Figure, theme: str = "light") -> ShownFigure:
     """The figure as shown: the theme's template written in, in place of whatever template

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import pytest
+from plotly.basedatatypes import BaseFigure
 
 from playground.plots import style
 from playground.plots.bake import bake, can_bake, data_revision, under
@@ -183,3 +184,18 @@ def test_page_figures_carry_no_float64_digits_in_their_data(page):
                 decimals = [n for n in numbers if isinstance(n, float)]
                 if len(decimals) > 10:
                     assert max(map(significant_digits, decimals)) <= 9, (trace.get("name"), key)
+
+
+def test_a_shown_figure_is_a_plotly_figure_built_without_plotly_s_object_layer(monkeypatch):
+    fig = style.new_figure("t")
+    fig.add_scatter(x=np.arange(3.0), y=np.arange(3.0))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("go.Figure.__init__ copies the default template: not wanted")
+
+    monkeypatch.setattr(go.Figure, "__init__", refuse)
+    shown = style.baked(fig)
+
+    assert isinstance(shown, BaseFigure)  # what st.plotly_chart needs to skip validation
+    assert plotly.tools.return_figure_from_figure_or_data(shown, True) is shown.to_dict()
+    assert "1 traces" in repr(shown)
