@@ -41,3 +41,18 @@ def test_a_large_product_on_the_cpu_backend_runs_in_xla_s_pool():
 
     assert jax.default_backend() == "cpu"
     assert xla1 - xla0 > 0.5 * (total1 - total0) > 0  # 40 GFLOP: most of it in the pool
+
+
+def test_a_page_s_moves_are_charged_to_the_server_that_ran_them():
+    import random
+
+    from bench.load import warm_up
+    from bench.server_cpu import measure
+    from tests.e2e import driver
+
+    with driver.running_server() as server:
+        warm_up(server.url, ["overfitting"])
+        row = measure(server, "overfitting", moves=3, rng=random.Random(0))
+
+    assert row["page"] == "overfitting"
+    assert row["wall"] > 0 and 0 < row["xla"] < row["cpu"]  # a fit runs in XLA, its page in Python
