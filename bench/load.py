@@ -42,6 +42,18 @@ def pages_with_sliders(only: list[str] | None = None) -> list[str]:
     return [case.path for case in cases if not only or case.url_path in only]
 
 
+def numeric_sliders(client: StreamClient, run) -> dict:
+    """The page's numeric sliders, by key, as the run drew them."""
+    return {key: w for key, w in run.widgets.items() if client.kinds[key] == "slider"}
+
+
+def random_slider_value(sliders: dict, rng: random.Random) -> tuple[str, float]:
+    """A random slider and a random allowed value of it (on its step grid)."""
+    key = rng.choice(sorted(sliders))
+    low, high, step = slider_range(sliders[key])
+    return key, low + step * rng.randrange(round((high - low) / step) + 1)
+
+
 class Session(threading.Thread):
     """One learner: moves sliders on several pages until `stop` is set."""
 
@@ -67,14 +79,13 @@ class Session(threading.Thread):
     def _visit(self, client: StreamClient, page: str) -> None:
         first = client.run(page, timeout_s=RUN_TIMEOUT_S)
         self._record(first, page)
-        sliders = {k: w for k, w in first.widgets.items() if client.kinds[k] == "slider"}
+        sliders = numeric_sliders(client, first)
         moved: dict[str, float] = {}
         for _ in range(self.args.moves_per_page):
             if self.stop.is_set() or not sliders:
                 return
-            key = self.random.choice(sorted(sliders))
-            low, high, step = slider_range(sliders[key])
-            moved[key] = low + step * self.random.randrange(round((high - low) / step) + 1)
+            key, value = random_slider_value(sliders, self.random)
+            moved[key] = value
             self._record(client.run(page, "", moved, timeout_s=RUN_TIMEOUT_S), page)
             time.sleep(self.random.uniform(0.5, 1.5) * self.args.think)
 

@@ -13,15 +13,13 @@ import argparse
 import random
 import time
 
-from bench.load import pages_with_sliders, warm_up
+from bench.load import numeric_sliders, pages_with_sliders, random_slider_value, warm_up
 from tests.e2e import driver
-from tests.e2e.stream_client import StreamClient, slider_range
+from tests.e2e.stream_client import StreamClient
 
 
 def random_move(client: StreamClient, page: str, sliders: dict, rng: random.Random) -> None:
-    key = rng.choice(sorted(sliders))
-    low, high, step = slider_range(sliders[key])
-    value = low + step * rng.randrange(round((high - low) / step) + 1)
+    key, value = random_slider_value(sliders, rng)
     run = client.run(page, "", {key: value}, timeout_s=120)
     if not run.ok:
         raise RuntimeError(f"/{page} {key}={value}: {run.errors}")
@@ -30,7 +28,7 @@ def random_move(client: StreamClient, page: str, sliders: dict, rng: random.Rand
 def measure(server: driver.Server, page: str, moves: int, rng: random.Random) -> dict:
     with StreamClient(server.url, decode_figures=False) as client:
         first = client.run(page, timeout_s=300)
-        sliders = {k: w for k, w in first.widgets.items() if client.kinds[k] == "slider"}
+        sliders = numeric_sliders(client, first)
         (cpu0, xla0), wall0 = server.cpu_seconds(), time.perf_counter()
         for _ in range(moves):
             random_move(client, page, sliders, rng)
