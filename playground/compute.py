@@ -2,13 +2,13 @@
 
 A page's cached compute function does its work inside `heavy_work()`. Cache hits never enter it,
 so only real computations queue. One process-wide semaphore, held outside the caches, admits
-MAX_CONCURRENT computations at a time (2, see _default_limit), of which at most LONG_LIMIT are
-long trainings (`heavy_work(long=True)`: the dropout and transfer sweeps, seconds each), so one
-slot always stays open for the quick moves of the other pages. A session that does not get a
-slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider, which
-cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops cleanly:
-never a hang, never a traceback (`shared_wait()` gives a page's several steps one such wait).
-A moment after computations end, a thread hands freed heap pages back to the OS (`_Trimmer`).
+MAX_CONCURRENT computations at a time (3 on 2 cores, see _default_limit), of which at most
+LONG_LIMIT are long trainings (`heavy_work(long=True)`: the dropout and transfer sweeps, seconds
+each), so a slot always stays open for the quick moves of the other pages. A session that does
+not get a slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider,
+which cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops
+cleanly: never a hang, never a traceback (`shared_wait()` gives a page's several steps one such
+wait). A moment after computations end, a thread hands freed heap pages back to the OS (`_Trimmer`).
 Outside a Streamlit run (core benchmarks, tests) the give-up is `ServerBusy`. Import this module
 before anything starts JAX: it sizes XLA's CPU thread pool (and caps glibc's malloc arenas
 before most threads start).
@@ -29,20 +29,32 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import (
     in_cached_function,
 )
 
-from core.runtime import limit_malloc_arenas, release_free_memory, size_cpu_pool
+from core.runtime import cpu_cores, limit_malloc_arenas, release_free_memory, size_cpu_pool
 
 # First thing the server imports (playground/app.py): before most session threads exist.
 limit_malloc_arenas()
 
 
+DEFAULT_CAP = 8
+
+
 def _default_limit() -> int:
-    """Two at a time (PLAYGROUND_MAX_CONCURRENT overrides), always fewer than XLA's CPU threads.
+    """One more than the cores, at most DEFAULT_CAP (PLAYGROUND_MAX_CONCURRENT overrides), and
+    always fewer than XLA's CPU threads.
+
+    One more than the cores because a computation leaves its cores idle while Python dispatches
+    its small programs and reads back their results: a third computation on 2 cores fills them
+    (20 sessions on the three quick pages, 60 s, 2026-11-27: with 2 at a time 1,279–1,292
+    reruns, p95 1.09–1.13 s, 1.72 cores busy; with 3, 1,353–1,399 reruns, p95 0.97–1.08 s,
+    1.82 cores busy; with 1, 1,012 reruns, p95 1.54 s). Capped because each running training
+    holds its own buffers.
 
     As many batched LAPACK calls at once as XLA's CPU pool has threads hang for good (see
     core.runtime.size_cpu_pool, which gives the pool a thread per slot beyond the cores unless
     JAX has already started; then the limit stays below the pool's size).
     """
-    wanted = max(1, int(os.environ.get("PLAYGROUND_MAX_CONCURRENT") or 2))
+    default = min(cpu_cores() + 1, DEFAULT_CAP)
+    wanted = max(1, int(os.environ.get("PLAYGROUND_MAX_CONCURRENT") or default))
     return max(1, min(wanted, size_cpu_pool(wanted) - 1))
 
 
@@ -56,10 +68,24 @@ GAVE_UP_TEXT = (
     "Move a slider or reload the page to try again."
 )
 
-# A class on the dropout page used to fill both slots with multi-second trainings, and every
-# 50 ms move on the other pages queued behind them.
-LONG_LIMIT = max(1, MAX_CONCURRENT - 1)
 
+def _long_trainings(limit: int, cores: int) -> tuple[int, int]:
+    """(slots a long training holds, how many trainings at once) for `limit` slots.
+
+    A training keeps its cores busy by itself, so where there is a slot beyond the cores it
+    takes that one too. The quick pages need that slot when only they compute; beside trainings
+    it stretched them: all five pages, 20 sessions, the slowest dropout run of four minutes 33,
+    41, 46 and over 60 s (the load test's limit, an error), against 31 and 52 s with two slots.
+
+    A class on the dropout page used to fill every slot with multi-second trainings, and every
+    50 ms move on the other pages queued behind them: at least one slot stays open for those,
+    and trainings that each hold part of their slots can never hold all of them (no deadlock).
+    """
+    slots = 2 if cores < limit and limit >= 3 else 1  # with 2, one must stay open
+    return slots, max(1, (limit - 1) // slots)
+
+
+LONG_SLOTS, LONG_LIMIT = _long_trainings(MAX_CONCURRENT, cpu_cores())
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _long_lane = threading.BoundedSemaphore(LONG_LIMIT)
 _shared = threading.local()  # the deadline of an open shared_wait() on this script thread
@@ -96,10 +122,14 @@ def reset_peak() -> None:
 @contextlib.contextmanager
 def heavy_work(wait_seconds: float | None = None, long: bool = False) -> Iterator[None]:
     """Holds one of the MAX_CONCURRENT computation slots for the duration of the block; `long`
-    work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane."""
+    work (trainings of seconds) first takes one of the LONG_LIMIT places of the long lane, then
+    LONG_SLOTS slots."""
     deadline = min(_deadline(wait_seconds), getattr(_shared, "deadline", math.inf))
-    lane = _held(_long_lane, deadline) if long else contextlib.nullcontext()
-    with lane, _held(_slots, deadline):
+    with contextlib.ExitStack() as held:
+        if long:
+            held.enter_context(_held(_long_lane, deadline))
+        for _ in range(LONG_SLOTS if long else 1):
+            held.enter_context(_held(_slots, deadline))
         _count(running=+1)
         try:
             yield

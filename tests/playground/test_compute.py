@@ -1,5 +1,6 @@
 """The process-wide bound on heavy computations: never more than the limit, never a hang."""
 
+import contextlib
 import threading
 import time
 
@@ -42,23 +43,37 @@ def occupied():
 
 
 @pytest.mark.parametrize(
-    ("wanted", "pool", "limit"),
-    [(None, 4, 2), (None, 3, 2), (None, 2, 1), (None, 1, 1), ("3", 5, 3), ("3", 3, 2), ("0", 4, 1)],
+    ("cores", "wanted", "pool", "limit"),
+    [
+        (2, None, 5, 3),  # one more than the cores
+        (2, None, 3, 2),  # JAX started with a smaller pool: stays below it
+        (1, None, 4, 2),
+        (16, None, 24, 8),  # capped at DEFAULT_CAP
+        (2, None, 1, 1),
+        (2, "12", 14, 12),  # the override is not capped
+        (2, "3", 3, 2),
+        (2, "0", 4, 1),
+    ],
 )
-def test_limit_stays_below_the_cpu_pool(monkeypatch, wanted, pool, limit):
+def test_limit_is_one_more_than_the_cores_and_below_the_cpu_pool(
+    monkeypatch, cores, wanted, pool, limit
+):
     if wanted is None:
         monkeypatch.delenv("PLAYGROUND_MAX_CONCURRENT", raising=False)
     else:
         monkeypatch.setenv("PLAYGROUND_MAX_CONCURRENT", wanted)
     asked = []
+    monkeypatch.setattr(compute, "cpu_cores", lambda: cores)
     monkeypatch.setattr(compute, "size_cpu_pool", lambda n: asked.append(n) or pool)
     assert compute._default_limit() == limit
-    assert asked == [max(1, int(wanted or 2))]  # the pool is asked for a thread per slot
+    default = min(cores + 1, compute.DEFAULT_CAP)
+    assert asked == [max(1, int(wanted or default))]  # the pool is asked for a thread per slot
 
 
-def test_this_process_runs_two_at_once_below_its_pool():
+def test_this_process_runs_one_more_than_its_cores_below_its_pool():
     # tests/conftest.py imports playground.compute before anything starts JAX, as the app does.
-    assert runtime.size_cpu_pool(2) > compute.MAX_CONCURRENT == 2
+    expected = min(runtime.cpu_cores() + 1, compute.DEFAULT_CAP)
+    assert runtime.size_cpu_pool(2) > compute.MAX_CONCURRENT == expected
 
 
 def test_a_burst_of_twenty_never_runs_more_than_the_limit():
@@ -83,14 +98,27 @@ def test_a_burst_of_twenty_never_runs_more_than_the_limit():
     assert stats["running"] == 0
 
 
+@pytest.mark.parametrize("limit", range(2, 13))
+@pytest.mark.parametrize("cores", [1, 2, 4, 7, 16])
+def test_trainings_never_hold_every_slot(limit, cores):
+    slots, trainings = compute._long_trainings(limit, cores)
+    assert slots == (2 if limit > cores and limit >= 3 else 1)
+    assert 1 <= trainings * slots <= limit - 1  # even each holding all but one of its slots
+
+
 def test_long_trainings_leave_a_slot_for_quick_moves(quick_waits, long_lane_full):
-    assert compute.LONG_LIMIT < compute.MAX_CONCURRENT
+    open_slots = compute.MAX_CONCURRENT - compute.LONG_LIMIT * compute.LONG_SLOTS
+    assert open_slots >= 1
     with pytest.raises(compute.ServerBusy), compute.heavy_work(long=True):
         pytest.fail("the long lane is full")
     start = time.monotonic()
-    with compute.heavy_work():  # quick work does not wait behind the trainings
-        assert compute.stats()["running"] == compute.LONG_LIMIT + 1
-    assert time.monotonic() - start < compute.NOTICE_AFTER_SECONDS
+    with contextlib.ExitStack() as quick:  # quick work does not wait behind the trainings
+        for _ in range(open_slots):
+            quick.enter_context(compute.heavy_work())
+        assert compute.stats()["running"] == compute.LONG_LIMIT + open_slots
+        assert time.monotonic() - start < compute.NOTICE_AFTER_SECONDS
+        with pytest.raises(compute.ServerBusy), compute.heavy_work():
+            pytest.fail("every slot is taken")  # the trainings took the spare slot too
 
 
 def test_steps_in_a_shared_wait_give_up_together(quick_waits, long_lane_full):
