@@ -2,6 +2,7 @@
 glibc's malloc arenas and free pages, and a description of the devices."""
 
 import ctypes
+import math
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ CACHE_ENV_VAR = "PLAYGROUND_JAX_CACHE"
 POOL_ENV_VAR = "NPROC"  # XLA's CPU client sizes its thread pool from it (else one per core)
 ARENA_ENV_VAR = "MALLOC_ARENA_MAX"  # glibc reads it at start-up
 M_ARENA_MAX = -8  # mallopt's parameter number for the same cap (glibc's malloc.h)
+CGROUP_ROOT = Path("/sys/fs/cgroup")  # a container sees its own cgroup here
 
 _pool_threads: int | None = None
 
@@ -48,10 +50,33 @@ def device_summary() -> dict[str, object]:
 
 
 def cpu_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the OS has one)."""
+    """Cores this process may use: its CPU affinity where the OS has one, and no more than a
+    container's CPU quota allows (`docker run --cpus 2` still shows every core of the host)."""
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    return max(1, min(cores, math.ceil(quota))) if quota else cores
+
+
+def cgroup_cpu_quota(root: Path = CGROUP_ROOT) -> float | None:
+    """The CPUs this process's cgroup may use per period (cgroup v2's cpu.max, else v1's CFS
+    files), or None where there is no quota or no cgroup file to read."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+        return None if quota == "max" else _ratio(int(quota), int(period))
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())  # -1: no quota
+        return _ratio(quota, int((root / "cpu" / "cpu.cfs_period_us").read_text()))
+    except (OSError, ValueError):
+        return None
+
+
+def _ratio(quota: int, period: int) -> float | None:
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def size_cpu_pool(concurrent: int) -> int:

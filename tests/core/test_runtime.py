@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from core import runtime
 from core.runtime import ARENA_ENV_VAR, POOL_ENV_VAR, device_summary
 from tests.core.fresh_python import run_python
 
@@ -171,3 +172,33 @@ def test_releasing_free_memory_hands_freed_heap_pages_back():
     assert released == "True"
     assert int(kept_by_free) < 20  # free() alone keeps the heap's pages resident
     assert int(given_back) > 80  # of the 100 MB freed
+
+
+def _cgroup(root, files: dict[str, str]):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("files", "quota"),
+    [
+        ({"cpu.max": "200000 100000\n"}, 2.0),  # v2: docker run --cpus 2
+        ({"cpu.max": "150000 100000\n"}, 1.5),
+        ({"cpu.max": "max 100000\n"}, None),  # v2, no quota
+        ({"cpu/cpu.cfs_quota_us": "400000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4.0),  # v1
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({"cpu.max": "garbage"}, None),
+        ({}, None),  # no cgroup files at all (not Linux, or not mounted)
+    ],
+)
+def test_cgroup_cpu_quota_reads_v2_then_v1(tmp_path, files, quota):
+    assert runtime.cgroup_cpu_quota(_cgroup(tmp_path, files)) == quota
+
+
+@pytest.mark.parametrize(("quota", "cores"), [(None, 16), (2.0, 2), (1.5, 2), (0.5, 1), (64.0, 16)])
+def test_cpu_cores_are_the_affinity_cut_to_the_quota(monkeypatch, quota, cores):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
+    monkeypatch.setattr(runtime, "cgroup_cpu_quota", lambda: quota)
+    assert runtime.cpu_cores() == cores
