@@ -35,7 +35,7 @@ from core.runtime import cpu_cores, limit_malloc_arenas, release_free_memory, si
 limit_malloc_arenas()
 
 
-DEFAULT_CAP = 8
+DEFAULT_CAP = 8  # on 16 cores (the H200 machine) 8 at once was measured: see README
 
 
 def _default_limit() -> int:
@@ -44,10 +44,10 @@ def _default_limit() -> int:
 
     One more than the cores because a computation leaves its cores idle while Python dispatches
     its small programs and reads back their results: a third computation on 2 cores fills them
-    (20 sessions on the three quick pages, 60 s, 2026-11-27: with 2 at a time 1,279–1,292
-    reruns, p95 1.09–1.13 s, 1.72 cores busy; with 3, 1,353–1,399 reruns, p95 0.97–1.08 s,
-    1.82 cores busy; with 1, 1,012 reruns, p95 1.54 s). Capped because each running training
-    holds its own buffers.
+    (20 sessions on the three quick pages, 60 s, 2026-11-27: with 2 at a time 1,249–1,292
+    reruns, p95 1.09–1.16 s, 1.68–1.72 cores busy, 4 runs; with 3, 1,317–1,399 reruns, p95
+    0.97–1.11 s, 1.79–1.83 cores busy, 8 runs; with 1, 1,012 reruns, p95 1.54 s). Capped
+    because each running training holds its own buffers.
 
     As many batched LAPACK calls at once as XLA's CPU pool has threads hang for good (see
     core.runtime.size_cpu_pool, which gives the pool a thread per slot beyond the cores unless
@@ -74,8 +74,9 @@ def _long_trainings(limit: int, cores: int) -> tuple[int, int]:
 
     A training keeps its cores busy by itself, so where there is a slot beyond the cores it
     takes that one too. The quick pages need that slot when only they compute; beside trainings
-    it stretched them: all five pages, 20 sessions, the slowest dropout run of four minutes 33,
-    41, 46 and over 60 s (the load test's limit, an error), against 31 and 52 s with two slots.
+    it stretched them. All five pages, 20 sessions, 60 s: the slowest dropout run was 33, 41,
+    46 and over 60 s in four runs (the load test's limit: an error), against 31 and 52 s in two
+    runs with two slots, and 31.6 s twice once trainings took the spare slot.
 
     A class on the dropout page used to fill every slot with multi-second trainings, and every
     50 ms move on the other pages queued behind them: at least one slot stays open for those,

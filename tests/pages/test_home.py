@@ -1,6 +1,7 @@
 """The router and the home page."""
 
 from core.runtime import POOL_ENV_VAR, cpu_cores
+from playground import compute
 from playground.registry import present_pages
 from tests.conftest import assert_no_exception, run_app, run_page
 from tests.core.fresh_python import run_python
@@ -38,6 +39,6 @@ def test_router_sizes_the_cpu_pool_before_it_starts_jax():
     out = run_python(ROUTER_IN_A_FRESH_PROCESS, env={POOL_ENV_VAR: None})
     spare, limit, nproc = out.stdout.split()
     cores = cpu_cores()
-    expected = min(cores + 1, 8)  # playground.compute.DEFAULT_CAP
+    expected = min(cores + 1, compute.DEFAULT_CAP)
     assert (int(spare), int(limit)) == (expected, expected)
     assert int(nproc) == cores + expected
