@@ -1,6 +1,7 @@
 """The Initialization page under AppTest: defaults, a shared link, absurd links, compile counts."""
 
 import base64
+import re
 
 import numpy as np
 import pytest
@@ -58,7 +59,21 @@ def test_defaults_draw_every_figure_with_real_numbers(default_page):
     assert list(named) == ["N(0, 1)", "“gaussian” N(0, 1/n)", "Xavier/Glorot normal", "He normal"]
     he = values(named["He normal"], "y")
     assert he.shape == (200,) and he[-20:].mean() < 0.5 * he[:5].mean()
+    accuracy = dict(re.findall(r"(He normal|“gaussian” N\(0, 1/n\)) (\d+)%", accuracy_caption(at)))
+    assert int(accuracy["He normal"]) >= 90  # core's race reaches > 0.9 with He + tanh
+    assert int(accuracy["“gaussian” N(0, 1/n)"]) < int(accuracy["He normal"])
     assert len(at.get("download_button")) == 3
+
+
+def accuracy_caption(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Accuracy on all"))
+
+
+def test_a_diverged_scheme_gets_no_accuracy():
+    at = run_page(PAGE, {"init.activation": "relu", "init.seed": "1"})  # core's diverging race
+    assert_no_exception(at)
+    caption = accuracy_caption(at)
+    assert "N(0, 1) diverged" in caption and re.search(r"He normal \d+%", caption)
 
 
 def test_shared_link_reproduces_its_settings():
