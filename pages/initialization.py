@@ -5,7 +5,6 @@ import functools
 import streamlit as st
 
 from core.deep_signal import (
-    TRAIN_STEPS,
     Settings,
     draw_width,
     explore,
@@ -110,14 +109,7 @@ st.caption(
 trained = race(settings.for_training())
 labels = [SCHEMES[name].label for name in trained.schemes]
 show.figure(plots.training_curves(labels, trained.losses, trained.diverged_at), "init_training")
-final = [
-    "diverged" if diverged else f"{accuracy:.0%}"
-    for accuracy, diverged in zip(trained.accuracy.mean(axis=1), trained.diverged_at, strict=True)
-]  # a diverged run's NaN logits would still "pick" a class: no accuracy to give
-st.caption(
-    f"Accuracy on all the training digits after {TRAIN_STEPS} steps, mean over the seeds: "
-    + "; ".join(f"{label} {value}" for label, value in zip(labels, final, strict=True))
-)
+st.caption(plots.race_accuracy(labels, trained.accuracy, trained.diverged_at))
 show.csv_download("Training losses (CSV)", loss_table(trained), "initialization_training.csv")
 show.file_download(
     "Trained weights, first seed of each scheme (msgpack)",

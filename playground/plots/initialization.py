@@ -133,3 +133,16 @@ def training_curves(
         add_band(fig, steps, mean, np.minimum(spread, 0.9 * mean), name, color(i))
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
+
+
+def race_accuracy(labels: Sequence[str], accuracy: np.ndarray, diverged_at: np.ndarray) -> str:
+    """The race's final accuracy per scheme, mean over seeds (accuracy: (schemes, seeds)), as a
+    caption. A diverged scheme gets no number: its NaN logits would still "pick" a class."""
+    final = [
+        "diverged" if diverged else f"{mean:.0%}"
+        for mean, diverged in zip(accuracy.mean(axis=1), diverged_at, strict=True)
+    ]
+    return (
+        "Accuracy on all the training digits at the last step, mean over the seeds: "
+        + "; ".join(f"{label} {value}" for label, value in zip(labels, final, strict=True))
+    )
