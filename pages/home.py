@@ -1,9 +1,9 @@
-"""Home: what each page teaches, the device in use, and links to start from."""
+"""Home: what each page teaches, where to start on it, and the device in use."""
 
 import streamlit as st
 
 from core.runtime import device_summary
-from playground.registry import present_pages
+from playground.page_specs.home import gallery
 
 st.title("Deep-learning playground")
 st.markdown(
@@ -13,25 +13,21 @@ st.markdown(
     "setting is in the link: send it to a friend and they see exactly what you saw."
 )
 
-st.header("Pages")
-for page in present_pages():
-    st.markdown(f"**[{page.title}](/{page.url_path})** — {page.teaches}")
-
-st.header("Start here")
-START_HERE = (
-    (
-        "A line vs a 7-parameter polynomial on the lesson's five points",
-        "overfitting",
-        "fit.preset=lesson",
-    ),
-    (
-        "Degree 15 on 20 noisy points: overfitting you can see",
-        "overfitting",
-        "fit.degree=15&fit.n_train=20",
-    ),
-)
-for text, url_path, query in START_HERE:
-    st.markdown(f"- [{text}](/{url_path}?{query})")
+st.header("Pages, and where to start")
+st.caption("Each start-here link opens its page with the controls set; change anything from there.")
+columns = st.columns(2)
+for i, (page, picks) in enumerate(gallery()):
+    with columns[i % 2].container(border=True):
+        st.page_link(page.streamlit_page(), label=f"**{page.title}**", icon=page.icon)
+        st.markdown(page.teaches)
+        for pick in picks:
+            st.page_link(
+                page.streamlit_page(),
+                label=f"Start here: {pick.title}",
+                icon=":material/arrow_forward:",
+                query_params=pick.query_params,
+            )
+            st.caption(pick.look_for)
 
 info = device_summary()
 st.caption(f"Backend: **{info['backend']}** · devices: {', '.join(map(str, info['devices']))}")

@@ -22,12 +22,8 @@ def _compilation_cache() -> str:
 def main() -> None:
     st.set_page_config(page_title="Deep-learning playground", page_icon="🧠", layout="wide")
     _compilation_cache()
-    pages = [
-        st.Page(HOME.path, title=HOME.title, icon=HOME.icon, url_path=HOME.url_path, default=True)
-    ]
-    pages += [
-        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path) for p in present_pages()
-    ]
+    pages = [HOME.streamlit_page(default=True)]
+    pages += [page.streamlit_page() for page in present_pages()]
     navigation = st.navigation(pages)
     device_panel()
     navigation.run()

@@ -112,11 +112,17 @@ def _display(spec: ControlSpec, value: Any) -> str:
 
 def query_string(prefix: str, settings: dict[str, Any]) -> str:
     """`?fit.degree=7&fit.seed=3`: the part of a link that sets these controls."""
+    return "?" + urllib.parse.urlencode(link_params(prefix, settings))
+
+
+def link_params(prefix: str, settings: dict[str, Any]) -> list[tuple[str, str]]:
+    """[("fit.degree", "7"), ("fit.seed", "3")]: a link's query parameters, a multiselect's
+    choices as repeated keys (what `st.page_link(query_params=...)` takes)."""
     pairs = []
     for name, value in settings.items():
         values = value if isinstance(value, list | tuple) else [value]
         pairs += [(f"{prefix}.{name}", _url_value(v)) for v in values]
-    return "?" + urllib.parse.urlencode(pairs)
+    return pairs
 
 
 def _url_value(value: Any) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.registry import ROOT
+from playground.page_specs.home import gallery
+from playground.registry import ROOT, present_pages
 from tests.e2e import driver
 from tests.e2e.page_cases import LATENCY_TARGET_PAGES, PageCase, present_cases
 
@@ -37,6 +38,8 @@ def test_page_loads_without_error(case, app_server, new_page):
     assert driver.error_texts(page) == []
     if case.prefix:
         assert page.query_selector_all(".js-plotly-plot"), "no chart drawn"
+    else:
+        _home_links(page)  # Home has no chart: wait for its links before the screenshot
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{case.url_path}.png")
 
@@ -100,18 +103,55 @@ def test_link_text_is_shown_literally_not_as_markup(case, app_server, new_page):
     assert "[prize](http://evil" in "\n".join(driver.warning_texts(page))
 
 
-def test_home_links_open_pages_without_error(app_server, new_page):
+def _home_links(page) -> list[str]:
+    """The href of every page link on Home, once all of them are drawn."""
+    expected = len(present_pages()) + sum(len(picks) for _, picks in gallery())
+    selector = '[data-testid="stMain"] a[data-testid="stPageLink-NavLink"]'
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{selector}').length >= {expected}",
+        timeout=driver.RUN_TIMEOUT_MS,
+    )
+    return page.eval_on_selector_all(selector, "(all) => all.map((a) => a.getAttribute('href'))")
+
+
+def test_home_links_every_page_and_its_start_here_views(app_server, new_page):
     home = new_page()
     driver.open_app(home, app_server.url, "")
-    links = home.eval_on_selector_all(
-        '[data-testid="stMain"] a[href^="/"]', "(all) => all.map((a) => a.getAttribute('href'))"
-    )
-    assert links, "Home should link to its pages"
-    for link in dict.fromkeys(links):
+    links = _home_links(home)
+
+    pages = {page.url_path for page in present_pages()}
+    views = {
+        f"{page.url_path}?{urllib.parse.urlencode(pick.query_params)}"
+        for page, picks in gallery()
+        for pick in picks
+    }
+    assert set(links) == pages | views
+    for link in sorted(pages):  # the views' own runs are checked in tests/pages/test_home.py
         page = new_page()
-        driver.open_url(page, app_server.url + link)
+        driver.open_url(page, f"{app_server.url}/{link}")
         assert driver.error_texts(page) == [], link
         page.context.close()
+
+
+def test_a_start_here_click_opens_its_page_with_the_controls_set(app_server, new_page):
+    # In the same session, as a learner clicks: the page opens with the experiment's values and
+    # no note about replaced values.
+    pick = next(p for _, picks in gallery() for p in picks if p.title == "Parameters = points")
+    page = new_page()
+    driver.open_app(page, app_server.url, "")
+    _home_links(page)
+
+    page.get_by_text(f"Start here: {pick.title}").click()
+    page.wait_for_url(f"**/{pick.page.url_path}*", timeout=driver.RUN_TIMEOUT_MS)
+    page.wait_for_selector("." + driver.widget_class(f"{pick.page.prefix}.degree"))
+    driver.wait_idle(page)
+    page.wait_for_function(driver.CHARTS_DRAWN_JS, timeout=driver.RUN_TIMEOUT_MS)
+
+    assert driver.error_texts(page) == []
+    assert driver.warning_texts(page) == []
+    for key, value in pick.query_params:
+        shown = driver.widget_shown(page, key)
+        assert driver.shows_value(shown, value), f"{key}: link says {value}, page shows {shown}"
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.url_path in LATENCY_TARGET_PAGES], ids=_ids)

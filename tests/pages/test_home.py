@@ -1,19 +1,76 @@
 """The router and the home page."""
 
+import urllib.parse
+
+import pytest
+
 from core.runtime import POOL_ENV_VAR, cpu_cores
 from playground import compute
+from playground.page_specs.home import START_HERE, gallery
 from playground.registry import present_pages
-from tests.conftest import assert_no_exception, run_app, run_page
+from tests.conftest import assert_no_exception, run_app, run_page, warnings_text
 from tests.core.fresh_python import run_python
 
+PICKS = [pick for _, picks in gallery() for pick in picks]
+LINK_WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "text_input")
 
-def test_home_lists_every_present_page_with_a_link():
+
+def page_links(at) -> list[tuple[str, str]]:
+    """(url path, query string) of every st.page_link on the page."""
+    return [(link.proto.page, link.proto.query_string) for link in at.get("page_link")]
+
+
+def test_home_links_every_present_page_and_shows_the_device():
     at = run_page("home.py")
     assert_no_exception(at)
-    text = "\n".join(m.value for m in at.markdown)
     for page in present_pages():
-        assert f"(/{page.url_path})" in text
+        assert (page.url_path, "") in page_links(at)
     assert "Backend:" in "\n".join(c.value for c in at.caption)
+
+
+def test_every_page_has_start_here_links_to_its_own_experiments():
+    at = run_page("home.py")
+    links = page_links(at)
+    for page, picks in gallery():
+        assert len(picks) == len(START_HERE[page.url_path]) >= 2, page.url_path
+        for pick in picks:
+            query = urllib.parse.urlencode(pick.query_params)
+            assert (page.url_path, query) in links, pick.title
+            assert all(key.startswith(page.prefix + ".") for key, _ in pick.query_params)
+    shown = "\n".join(c.value for c in at.caption)
+    assert all(pick.look_for in shown for pick in PICKS)
+
+
+def linked_widgets(at, prefix: str) -> dict:
+    return {
+        widget.key: widget
+        for kind in LINK_WIDGETS
+        for widget in at.get(kind)
+        if widget.key and widget.key.startswith(prefix + ".")
+    }
+
+
+def same_value(shown, wanted) -> bool:
+    if isinstance(wanted, tuple):
+        return list(shown) == list(wanted)
+    if isinstance(wanted, float) and not isinstance(wanted, bool):
+        return shown == pytest.approx(wanted, rel=1e-9)
+    return shown == wanted
+
+
+@pytest.mark.parametrize("pick", PICKS, ids=lambda p: f"{p.page.url_path}: {p.title}")
+def test_a_start_here_link_opens_its_page_with_the_controls_set(pick):
+    query: dict[str, list[str]] = {}
+    for key, value in pick.query_params:
+        query.setdefault(key, []).append(value)
+    at = run_page(pick.page.script, query)
+
+    assert_no_exception(at)
+    assert "replaced" not in warnings_text(at), warnings_text(at)
+    widgets = linked_widgets(at, pick.page.prefix)
+    for name, wanted in pick.settings.items():
+        shown = widgets[f"{pick.page.prefix}.{name}"].value
+        assert same_value(shown, wanted), f"{name}: link sets {wanted!r}, page shows {shown!r}"
 
 
 def test_router_shows_the_device_in_the_sidebar_and_runs_home():
