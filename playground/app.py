@@ -10,8 +10,9 @@ import streamlit as st
 
 from core.runtime import enable_compilation_cache
 from playground import compute  # noqa: F401  (first: sizes XLA's CPU thread pool before JAX starts)
+from playground.controls import start_view_link
 from playground.registry import HOME, present_pages
-from playground.sidebar import device_panel
+from playground.sidebar import device_panel, view_link
 
 
 @st.cache_resource
@@ -26,7 +27,9 @@ def main() -> None:
     pages += [page.streamlit_page() for page in present_pages()]
     navigation = st.navigation(pages)
     device_panel()
+    start_view_link()
     navigation.run()
+    view_link(st.context.url or f"/{navigation.url_path}")
 
 
 main()

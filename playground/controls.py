@@ -24,6 +24,7 @@ from playground.control_specs import (
 )
 
 NOTES_KEY = "_link_notes"
+VIEW_KEY = "_view_link"  # this run's controls that differ from their defaults, as link pairs
 
 
 def key_of(prefix: str, spec: ControlSpec) -> str:
@@ -44,9 +45,28 @@ def render_controls(
             shown = _display(spec, st.session_state[key])
             notes.append(f"`{key}`: {code_literal(note)}; using {code_literal(shown)}.")
         values[spec.name] = _draw(spec, key, container)
+    _remember_for_view_link(specs, prefix, values)
     if notes:
         st.warning("Some values in the link were replaced:\n\n- " + "\n- ".join(notes))
     return values
+
+
+def start_view_link() -> None:
+    """Forgets the last run's controls: the router calls it before every page runs."""
+    st.session_state.pop(VIEW_KEY, None)
+
+
+def view_link_pairs() -> list[tuple[str, str]] | None:
+    """The query pairs of the view this run drew (None if it drew no controls): every control
+    whose value is not its default, so the link reproduces the view exactly."""
+    return st.session_state.get(VIEW_KEY)
+
+
+def _remember_for_view_link(
+    specs: Sequence[ControlSpec], prefix: str, values: dict[str, Any]
+) -> None:
+    changed = {s.name: values[s.name] for s in specs if values[s.name] != s.default}
+    st.session_state.setdefault(VIEW_KEY, []).extend(link_params(prefix, changed))
 
 
 def _replace_bad_link_value(spec: ControlSpec, key: str) -> str | None:
@@ -129,7 +149,10 @@ def _url_value(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.3g}"
+        # The shortest text that reads back as the same float (a slider's 0.15000000000000002
+        # included), so a link restores the value exactly; "30", not "30.0".
+        text = repr(value)
+        return text.removesuffix(".0")
     return str(value)
 
 

@@ -322,6 +322,11 @@ def control_state(page, prefix: str) -> dict[str, str]:
     return page.evaluate(CONTROL_STATE_JS, prefix)
 
 
+def view_link(page) -> str:
+    """The sidebar's "Link to this view", as the copy button would copy it."""
+    return page.inner_text('[data-testid="stSidebar"] [data-testid="stCode"] code').strip()
+
+
 def error_texts(page) -> list[str]:
     """Text of every exception, error box or error dialog ("Page not found") on the page."""
     boxes = page.query_selector_all(

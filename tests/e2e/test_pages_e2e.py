@@ -2,8 +2,9 @@
 
 For each present page: it loads without an error box (and a screenshot is written to
 assets/screenshots/<url_path>.png for the README); a keyboard step on a slider thumb changes the
-figure data; the URL after that step, opened in a fresh session, restores the same controls and
-the same figure data; and the page's shared link from page_cases.py does the same.
+figure data; the URL after that step, and the sidebar's "Link to this view", opened in a fresh
+session, restore the same controls and the same figure data; the page's shared link from
+page_cases.py does the same; and Home's links open every page and its start-here views.
 """
 
 import urllib.parse
@@ -63,6 +64,15 @@ def test_slider_step_repaints_chart_and_its_url_restores_it(case, app_server, ne
     driver.open_url(shared, page.url)
     assert driver.control_state(shared, case.prefix) == controls
     assert driver.figure_signature(shared) == after
+
+    # The sidebar's link (what a learner copies where the address bar hides the query).
+    link = driver.view_link(page)
+    assert link.startswith(f"{app_server.url}/{case.url_path}?"), link
+    assert case.slider + "=" in urllib.parse.unquote(link)
+    viewed = new_page()
+    driver.open_url(viewed, link)
+    assert driver.control_state(viewed, case.prefix) == controls
+    assert driver.figure_signature(viewed) == after
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.link], ids=_ids)
