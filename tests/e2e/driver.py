@@ -322,9 +322,18 @@ def control_state(page, prefix: str) -> dict[str, str]:
     return page.evaluate(CONTROL_STATE_JS, prefix)
 
 
-def view_link(page) -> str:
-    """The sidebar's "Link to this view", as the copy button would copy it."""
-    return page.inner_text('[data-testid="stSidebar"] [data-testid="stCode"] code').strip()
+VIEW_LINK = '[data-testid="stSidebar"] [data-testid="stCode"] code'
+
+
+def view_link(page, containing: str = "", timeout_ms: int = RUN_TIMEOUT_MS) -> str:
+    """The sidebar's "Link to this view", as the copy button would copy it, once it holds
+    `containing`: the link is drawn at the end of a run, after the charts."""
+    page.wait_for_function(
+        "([selector, text]) => (document.querySelector(selector)?.innerText ?? '').includes(text)",
+        arg=[VIEW_LINK, containing],
+        timeout=timeout_ms,
+    )
+    return page.inner_text(VIEW_LINK).strip()
 
 
 def error_texts(page) -> list[str]:
