@@ -17,12 +17,13 @@ st.header("Pages, and where to start")
 st.caption("Each start-here link opens its page with the controls set; change anything from there.")
 columns = st.columns(2)
 for i, (page, picks) in enumerate(gallery()):
+    target = page.streamlit_page()
     with columns[i % 2].container(border=True):
-        st.page_link(page.streamlit_page(), label=f"**{page.title}**", icon=page.icon)
+        st.page_link(target, label=f"**{page.title}**", icon=page.icon)
         st.markdown(page.teaches)
         for pick in picks:
             st.page_link(
-                page.streamlit_page(),
+                target,
                 label=f"Start here: {pick.title}",
                 icon=":material/arrow_forward:",
                 query_params=pick.query_params,

@@ -108,6 +108,19 @@ def figure_by_title(at: AppTest, fragment: str) -> dict:
     raise AssertionError(f"no figure titled like {fragment!r}")
 
 
+LINK_WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "text_input")
+
+
+def link_widgets(at: AppTest) -> dict:
+    """The page's URL-bound widgets by key."""
+    found = {}
+    for kind in LINK_WIDGETS:
+        for widget in at.get(kind):
+            if widget.key:
+                found[widget.key] = widget
+    return found
+
+
 def assert_no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 

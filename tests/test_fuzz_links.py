@@ -27,12 +27,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from playground.registry import HOME, present_pages
-from tests.conftest import assert_no_exception, figures, run_page, warnings_text
+from tests.conftest import (
+    assert_no_exception,
+    figures,
+    link_widgets,
+    run_page,
+    warnings_text,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_LINK_EXAMPLES", "1000"))
 COMPUTE_BUDGET_S = float(os.environ.get("FUZZ_COMPUTE_BUDGET_S", "60"))
 PAGES = (HOME, *present_pages())
-LINK_WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "text_input")
 OTHER_KEYS = ("fit.degree", "init.depth", "opt.lr", "drop.rate", "tl.shots", "embed", "x", "")
 
 # Values no control can use: each falls back to its default, with a note.
@@ -47,16 +52,6 @@ HOSTILE_TEXT = (
     "exp(exp(exp(x)))", "1/0", "x +", "sin(", "🙂", "[a](http://x.invalid)",
 )  # fmt: skip
 BOOLEAN_WORDS = ("true", "false", "1", "0", "on", "off", "yes", "no")
-
-
-def link_widgets(at) -> dict:
-    """The page's URL-bound widgets by key."""
-    found = {}
-    for kind in LINK_WIDGETS:
-        for widget in at.get(kind):
-            if widget.key:
-                found[widget.key] = widget
-    return found
 
 
 def _spellings(number: float, integer: bool) -> list[str]:

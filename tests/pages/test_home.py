@@ -8,11 +8,10 @@ from core.runtime import POOL_ENV_VAR, cpu_cores
 from playground import compute
 from playground.page_specs.home import START_HERE, gallery
 from playground.registry import present_pages
-from tests.conftest import assert_no_exception, run_app, run_page, warnings_text
+from tests.conftest import assert_no_exception, link_widgets, run_app, run_page, warnings_text
 from tests.core.fresh_python import run_python
 
 PICKS = [pick for _, picks in gallery() for pick in picks]
-LINK_WIDGETS = ("slider", "select_slider", "selectbox", "multiselect", "toggle", "text_input")
 
 
 def page_links(at) -> list[tuple[str, str]]:
@@ -41,15 +40,6 @@ def test_every_page_has_start_here_links_to_its_own_experiments():
     assert all(pick.look_for in shown for pick in PICKS)
 
 
-def linked_widgets(at, prefix: str) -> dict:
-    return {
-        widget.key: widget
-        for kind in LINK_WIDGETS
-        for widget in at.get(kind)
-        if widget.key and widget.key.startswith(prefix + ".")
-    }
-
-
 def same_value(shown, wanted) -> bool:
     if isinstance(wanted, tuple):
         return list(shown) == list(wanted)
@@ -67,7 +57,7 @@ def test_a_start_here_link_opens_its_page_with_the_controls_set(pick):
 
     assert_no_exception(at)
     assert "replaced" not in warnings_text(at), warnings_text(at)
-    widgets = linked_widgets(at, pick.page.prefix)
+    widgets = link_widgets(at)
     for name, wanted in pick.settings.items():
         shown = widgets[f"{pick.page.prefix}.{name}"].value
         assert same_value(shown, wanted), f"{name}: link sets {wanted!r}, page shows {shown!r}"
