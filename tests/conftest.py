@@ -70,7 +70,7 @@ _VALIDATED_SPECS: set[bytes] = set()
 def assert_valid_plotly(spec: dict) -> None:
     """Plotly's validators take `spec` as it is: no unknown property or value (they raise), and
     nothing they would rewrite, such as a "magic underscore" name (`line_color` for
-    `line.color`), which plotly.js ignores. The quick pages build figures as plain dicts
+    `line.color`), which plotly.js ignores. The pages build figures as plain dicts
     (playground.plots.plain): this is where they are validated."""
     validated = go.Figure(spec).to_plotly_json()
     # A template is left out of the comparison: go.Figure adds plotly's default where a figure

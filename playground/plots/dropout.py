@@ -1,8 +1,6 @@
 """Figures for the dropout page: NumPy in, plotly figures out (no jax here)."""
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from playground.plots.plain import PlainFigure
 from playground.plots.style import (
@@ -121,7 +119,7 @@ def _class_colorscale(n_classes: int, alpha: float = 0.35) -> list:
 
 
 def _add_points(
-    fig: PlainFigure | go.Figure,
+    fig: PlainFigure,
     result,
     row: int | None = None,
     col: int | None = None,
@@ -151,10 +149,10 @@ def _add_points(
             )
 
 
-def decision_boundaries(result) -> go.Figure:
+def decision_boundaries(result) -> PlainFigure:
     """The predicted class over the plane (dropout off, first seed), one panel per rate."""
     n_rates = len(result.rates)
-    fig = make_subplots(
+    fig = PlainFigure().set_subplots(
         rows=1,
         cols=n_rates,
         subplot_titles=[rate_label(r) for r in result.rates],
@@ -177,7 +175,7 @@ def decision_boundaries(result) -> go.Figure:
         )
         _add_points(fig, result, 1, i + 1, legend=i == 0)
     fig.update_layout(
-        title="Decision boundary per dropout rate (filled: train, hollow: validation)",
+        title={"text": "Decision boundary per dropout rate (filled: train, hollow: validation)"},
         height=360,
         # Room for the y tick labels: Streamlit's theme sets l = 0, and Plotly drew each panel
         # twice to widen it (see style.MARGIN).

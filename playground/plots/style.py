@@ -1,5 +1,7 @@
 """The one plot style every page shares: template, colours, and how a figure is shown."""
 
+import functools
+
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -119,8 +121,7 @@ def new_figure(
     """An empty figure in the shared style; `margin` overrides sides of MARGIN.
 
     `layout` takes plotly's names, `xaxis_type="log"` included, split here into nested
-    dicts. A PlainFigure, not a go.Figure (see playground.plots.plain): `with_subplots` makes a
-    go.Figure of it for the few figures with several panels.
+    dicts. A PlainFigure, not a go.Figure (see playground.plots.plain).
     """
     axis = {
         # Plotly's default ("hide past div") measures every tick label on every draw to hide any
@@ -142,12 +143,24 @@ def new_figure(
     return PlainFigure(layout=spec)  # styled when shown: see `baked`
 
 
-def with_subplots(fig: PlainFigure, rows: int, cols: int, **options: object) -> go.Figure:
-    """`fig`'s layout as a go.Figure of rows × cols panels, laid out by plotly (`options` as
-    for `make_subplots`)."""
-    figure = go.Figure(layout=fig.layout)
-    figure.set_subplots(rows, cols, **options)
-    return figure
+def with_subplots(fig: PlainFigure, rows: int, cols: int, **options: object) -> PlainFigure:
+    """`fig` as rows × cols panels, laid out as plotly's make_subplots lays them out (`options`
+    as for `make_subplots`)."""
+    return fig.set_subplots(rows, cols, **options)
+
+
+def named_colorscale(name: str) -> list[list]:
+    """Plotly's colour scale of that name as its [position, colour] stops.
+
+    go.Figure writes a named scale out in full; plotly.js has scales of the same names with
+    other colours ("RdBu" among them), so a plain figure gives the stops, not the name.
+    """
+    return [list(stop) for stop in _colorscale_stops(name)]
+
+
+@functools.cache
+def _colorscale_stops(name: str) -> tuple:
+    return go.Heatmap(colorscale=name).colorscale
 
 
 class ShownFigure(go.Figure):

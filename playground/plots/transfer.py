@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from playground.plots.plain import PlainFigure
 from playground.plots.style import (
@@ -11,6 +10,7 @@ from playground.plots.style import (
     add_band,
     color,
     hline,
+    named_colorscale,
     new_figure,
     vline,
     with_subplots,
@@ -96,7 +96,7 @@ def plot_training_loss(result: dict, k: int) -> PlainFigure:
     return fig
 
 
-def plot_feature_pca(projection: dict) -> go.Figure:
+def plot_feature_pca(projection: dict) -> PlainFigure:
     """Target images in the first two principal components of each network's features."""
     fig = new_figure(
         "Target digits 5–9 in feature space (PCA): pretrained vs random network",
@@ -139,7 +139,7 @@ def _pca_marker(c: int, labelled: bool) -> dict:
 
 def plot_images(
     images: Sequence[np.ndarray], titles: Sequence[str], title: str, signed: Sequence[bool] = ()
-) -> go.Figure:
+) -> PlainFigure:
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
     fig = new_figure(title, margin={"l": 46, "b": 44, "t": SUBPLOT_TITLES_TOP})
@@ -148,7 +148,7 @@ def plot_images(
         scale = float(np.abs(image).max()) or 1.0
         fig.add_heatmap(
             z=image,
-            colorscale="RdBu" if is_signed else "Greys",
+            colorscale=named_colorscale("RdBu" if is_signed else "Greys"),
             zmin=-scale if is_signed else 0.0,
             zmax=scale if is_signed else 1.0,
             showscale=False,
@@ -172,7 +172,7 @@ def plot_probabilities(probabilities: np.ndarray, names: Sequence[str], title: s
     return fig
 
 
-def plot_ideal_images(ideal: dict, class_index: int) -> go.Figure:
+def plot_ideal_images(ideal: dict, class_index: int) -> PlainFigure:
     """The noise start, the ideal image at the chosen λ, and at λ = 0."""
     steps = ideal["log_prob"].shape[1]
     titles = ["start (noise)", f"λ = {ideal['tv_weights'][0]:g}", "λ = 0"]
@@ -186,7 +186,7 @@ def plot_ideal_probabilities(ideal: dict) -> PlainFigure:
     return plot_probabilities(ideal["probabilities"], names, title)
 
 
-def plot_attack_images(attack: dict, target: int, epsilon: float) -> go.Figure:
+def plot_attack_images(attack: dict, target: int, epsilon: float) -> PlainFigure:
     """Original, then per attack the amplified change (red/blue) and the attacked image."""
     images = [attack["original"]]
     titles = [f"original (digit {attack['label']})"]
@@ -205,7 +205,7 @@ def plot_attack_probabilities(attack: dict) -> PlainFigure:
     )
 
 
-def plot_ideal_history(ideal: dict) -> go.Figure:
+def plot_ideal_history(ideal: dict) -> PlainFigure:
     """log p(c|x) and the TV term per step, for the chosen λ and for λ = 0."""
     fig = new_figure(
         "Objective per step: log p(class) and total variation",

@@ -68,3 +68,39 @@ def test_updates_never_change_the_dicts_they_were_given():
     fig.update_layout(legend={"x": 1, "font": {"size": 12}})
     assert legend == {"y": 0, "font": {"size": 10}}
     assert fig.layout["legend"] == {"y": 0, "x": 1, "font": {"size": 12}}
+
+
+def draw_panels(fig, cols: int, **options):
+    """Calls of the kind the transfer and dropout pages make on a grid of panels."""
+    fig.update_layout(title={"text": "t"}, xaxis={"title": {"text": "x"}}, margin={"t": 70})
+    fig.set_subplots(1, cols, subplot_titles=[f"panel {c}" for c in range(cols)], **options)
+    for col in range(1, cols + 1):
+        fig.add_heatmap(z=[[0.0, col], [1.0, 2.0]], showscale=False, row=1, col=col)
+        fig.add_scatter(x=[0, 1], y=[col, 0], showlegend=col == 1, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", row=1, col=col)
+    fig.add_bar(x=["a"], y=[1], row=1, col=cols)
+    fig.update_xaxes(showticklabels=False)  # every panel's
+    fig.update_yaxes(showgrid=False)
+    fig.add_annotation(x=0, y=1, text="after the titles", showarrow=False)
+    return fig
+
+
+@pytest.mark.parametrize(
+    "cols, options",
+    [(1, {}), (2, {"horizontal_spacing": 0.08}), (5, {"horizontal_spacing": 0.03}),
+     (4, {"shared_yaxes": True, "horizontal_spacing": 0.02})],
+)  # fmt: skip
+def test_panels_are_what_go_figure_makes_of_the_same_calls(cols, options):
+    plain = draw_panels(PlainFigure(), cols, **options)
+    assert as_json(go.Figure(plain.to_dict())) == as_json(draw_panels(go.Figure(), cols, **options))
+    heatmaps = [t for t in plain.data if t["type"] == "heatmap"]
+    assert [t["yaxis"] for t in heatmaps] == ["y"] + [f"y{c}" for c in range(2, cols + 1)]
+    titles = [note["text"] for note in plain.layout["annotations"]]
+    assert titles == [f"panel {c}" for c in range(cols)] + ["after the titles"]
+
+
+def test_a_second_grid_of_the_same_shape_gets_its_own_titles():
+    first = PlainFigure().set_subplots(1, 2, subplot_titles=["a", "b"])
+    second = PlainFigure().set_subplots(1, 2, subplot_titles=["c", "d"])
+    assert [n["text"] for n in first.layout["annotations"]] == ["a", "b"]
+    assert [n["text"] for n in second.layout["annotations"]] == ["c", "d"]
