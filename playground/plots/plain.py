@@ -8,7 +8,7 @@ plotly.js draws; `tests/playground/test_plain.py` and the page tests check every
 pages make against plotly's own validators, so a misspelt property still fails a test.
 
 Panels in a grid (`set_subplots`) take their axes and titles from plotly's own `make_subplots`,
-run once per grid and kept: on the transfer page, building its three panelled figures with
+run once per grid and kept: on the transfer page, building its four panelled figures with
 go.Figure was ~250 ms of every rerun, cached results included.
 
 Properties are given in full (`line={"color": c}`), never with plotly's "magic underscores"
@@ -49,7 +49,9 @@ class PlainFigure:
         self.cols = cols
         return self
 
-    def add_trace(self, trace: Mapping, row: int | None = None, col: int | None = None):
+    def add_trace(
+        self, trace: Mapping, row: int | None = None, col: int | None = None
+    ) -> PlainFigure:
         placed = {"type": "scatter", **_checked(trace)}
         if row is not None:
             cell = self._cell(row, col)
@@ -57,13 +59,19 @@ class PlainFigure:
         self.data.append(merged({}, placed))
         return self
 
-    def add_scatter(self, row: int | None = None, col: int | None = None, **trace: object):
+    def add_scatter(
+        self, row: int | None = None, col: int | None = None, **trace: object
+    ) -> PlainFigure:
         return self.add_trace({"type": "scatter", **trace}, row, col)
 
-    def add_bar(self, row: int | None = None, col: int | None = None, **trace: object):
+    def add_bar(
+        self, row: int | None = None, col: int | None = None, **trace: object
+    ) -> PlainFigure:
         return self.add_trace({"type": "bar", **trace}, row, col)
 
-    def add_heatmap(self, row: int | None = None, col: int | None = None, **trace: object):
+    def add_heatmap(
+        self, row: int | None = None, col: int | None = None, **trace: object
+    ) -> PlainFigure:
         return self.add_trace({"type": "heatmap", **trace}, row, col)
 
     def add_contour(self, **trace: object) -> PlainFigure:
@@ -84,10 +92,14 @@ class PlainFigure:
         merged(self.layout, _checked(layout))
         return self
 
-    def update_xaxes(self, row: int | None = None, col: int | None = None, **axis: object):
+    def update_xaxes(
+        self, row: int | None = None, col: int | None = None, **axis: object
+    ) -> PlainFigure:
         return self._update_axes("xaxis", row, col, axis)
 
-    def update_yaxes(self, row: int | None = None, col: int | None = None, **axis: object):
+    def update_yaxes(
+        self, row: int | None = None, col: int | None = None, **axis: object
+    ) -> PlainFigure:
         return self._update_axes("yaxis", row, col, axis)
 
     def to_dict(self) -> dict:
@@ -98,7 +110,9 @@ class PlainFigure:
         index = (row - 1) * self.cols + (col or 1)
         return "" if index == 1 else str(index)
 
-    def _update_axes(self, kind: str, row: int | None, col: int | None, axis: Mapping):
+    def _update_axes(
+        self, kind: str, row: int | None, col: int | None, axis: Mapping
+    ) -> PlainFigure:
         if row is not None:
             names = [kind + self._cell(row, col)]
         elif self.cols:  # every panel's axis, as go.Figure does without row and col

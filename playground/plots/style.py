@@ -143,12 +143,6 @@ def new_figure(
     return PlainFigure(layout=spec)  # styled when shown: see `baked`
 
 
-def with_subplots(fig: PlainFigure, rows: int, cols: int, **options: object) -> PlainFigure:
-    """`fig` as rows × cols panels, laid out as plotly's make_subplots lays them out (`options`
-    as for `make_subplots`)."""
-    return fig.set_subplots(rows, cols, **options)
-
-
 def named_colorscale(name: str) -> list[list]:
     """Plotly's colour scale of that name as its [position, colour] stops.
 

@@ -13,7 +13,6 @@ from playground.plots.style import (
     named_colorscale,
     new_figure,
     vline,
-    with_subplots,
 )
 
 CLASS_NAMES = tuple(str(c) for c in range(5))
@@ -102,7 +101,7 @@ def plot_feature_pca(projection: dict) -> PlainFigure:
         "Target digits 5–9 in feature space (PCA): pretrained vs random network",
         margin={"t": SUBPLOT_TITLES_TOP + 36},  # each panel's title takes two lines
     )
-    fig = with_subplots(fig, 1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
+    fig = fig.set_subplots(1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
     labels, labelled = projection["labels"], projection["labelled"]
     for col, network in enumerate(("pretrained", "random"), start=1):
         points = projection[network]
@@ -143,7 +142,7 @@ def plot_images(
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
     fig = new_figure(title, margin={"l": 46, "b": 44, "t": SUBPLOT_TITLES_TOP})
-    fig = with_subplots(fig, 1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
+    fig = fig.set_subplots(1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
     for i, (image, is_signed) in enumerate(zip(images, signed, strict=True), start=1):
         scale = float(np.abs(image).max()) or 1.0
         fig.add_heatmap(
@@ -213,7 +212,7 @@ def plot_ideal_history(ideal: dict) -> PlainFigure:
         "",
         margin={"t": SUBPLOT_TITLES_TOP},
     )
-    fig = with_subplots(fig, 1, 2, subplot_titles=("log p(class | x)", "total variation TV(x)"))
+    fig = fig.set_subplots(1, 2, subplot_titles=("log p(class | x)", "total variation TV(x)"))
     steps = np.arange(ideal["log_prob"].shape[1])
     for i, weight in enumerate(ideal["tv_weights"]):
         name = f"λ = {weight:g}"
