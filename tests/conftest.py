@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from streamlit.components.v2 import manifest_scanner
+from streamlit.runtime.scriptrunner import script_cache
 from streamlit.testing.v1 import AppTest
 
 from playground import compute  # first: sizes XLA's CPU pool as the server does
@@ -25,6 +26,21 @@ APP_TIMEOUT_S = 120
 manifest_scanner.scan_component_manifests = functools.cache(
     manifest_scanner.scan_component_manifests
 )
+
+# CPython 3.11 keeps one AST-construction depth counter per interpreter, so two threads parsing at
+# once can fail with "SystemError: AST constructor recursion depth mismatch" (cpython gh-106905).
+# The server compiles each page once under its single ScriptCache's lock; AppTest gives every run a
+# ScriptCache of its own, so the tests that open pages from several threads compile under one lock.
+_COMPILE_LOCK = threading.Lock()
+_unlocked_get_bytecode = script_cache.ScriptCache.get_bytecode
+
+
+def _get_bytecode_one_at_a_time(self, script_path: str):
+    with _COMPILE_LOCK:
+        return _unlocked_get_bytecode(self, script_path)
+
+
+script_cache.ScriptCache.get_bytecode = _get_bytecode_one_at_a_time
 
 
 def run_page(script: str, query: Mapping[str, str | list[str]] | None = None) -> AppTest:
