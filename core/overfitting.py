@@ -43,6 +43,36 @@ class OverfitSettings:
     learning_rate: float = 0.05
     epochs: int = 500
 
+    # Cache keys: each computation's settings with what it does not read at the defaults, so
+    # that moving the degree (or, in closed-form mode, the training sliders) recomputes nothing.
+    def for_data(self) -> "OverfitSettings":
+        """What the data depends on: the lesson's points are fixed, random ones are drawn."""
+        if self.preset == "lesson":
+            return OverfitSettings(preset="lesson")
+        return OverfitSettings(
+            truth=self.truth,
+            n_train=self.n_train,
+            n_val=self.n_val,
+            noise=self.noise,
+            seed=self.seed,
+        )
+
+    def for_sweep(self) -> "OverfitSettings":
+        """What `explore` reads: the data, λ and (where there is a truth) the resamples."""
+        resamples = self.n_resamples if self.preset != "lesson" else OverfitSettings.n_resamples
+        return dataclasses.replace(self.for_data(), ridge=self.ridge, n_resamples=resamples)
+
+    def for_training(self) -> "OverfitSettings":
+        """What `explore_training` reads."""
+        return dataclasses.replace(
+            self.for_data(),
+            degree=self.degree,
+            ridge=self.ridge,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            epochs=self.epochs,
+        )
+
 
 class DataView(NamedTuple):
     """Points to draw, in the units the learner sees (the lesson's figure uses x on 0–10)."""
@@ -56,10 +86,11 @@ class DataView(NamedTuple):
 
 
 class OverfitResult(NamedTuple):
+    """Every degree's fit, so that the degree slider only picks a row."""
+
     data: DataView
-    fit_on_grid: np.ndarray  # (N_GRID,) the chosen degree's fit
-    line_on_grid: np.ndarray  # (N_GRID,) the degree-1 fit, for the lesson's comparison
-    coefs: np.ndarray  # (N_COEFS,) Legendre coefficients of the chosen fit
+    fits_on_grid: np.ndarray  # (N_COEFS, N_GRID) the fit of each degree 0..MAX_DEGREE
+    coefs: np.ndarray  # (N_COEFS, N_COEFS) Legendre coefficients of each degree's fit
     degrees: np.ndarray  # (N_COEFS,) 0..MAX_DEGREE
     train_mse: np.ndarray  # (N_COEFS,)
     val_mse: np.ndarray  # (N_COEFS,)
@@ -86,8 +117,7 @@ def dataset_for(settings: OverfitSettings) -> tuple[Dataset, float, float]:
 
 class _Analysis(NamedTuple):
     sweep: DegreeSweep
-    fit_on_grid: jax.Array
-    line_on_grid: jax.Array
+    fits_on_grid: jax.Array
     truth_on_grid: jax.Array
     decomposition: BiasVariance
 
@@ -100,15 +130,13 @@ def _analyse(
     noise: jax.Array,
     ridge: jax.Array,
     n_resamples: jax.Array,
-    degree: jax.Array,
 ) -> _Analysis:
     """All of one interaction's maths in one compiled call (one dispatch, not a dozen)."""
     sweep = sweep_degrees(*data, ridge)
     grid = display_grid()
     return _Analysis(
         sweep,
-        predict(sweep.coefs[degree], grid),
-        predict(sweep.coefs[1], grid),
+        jax.vmap(predict, in_axes=(0, None))(sweep.coefs, grid),
         true_function(truth_index, grid),
         bias_variance(key, data.x_train, data.mask_train, truth_index, noise, ridge, n_resamples),
     )
@@ -119,7 +147,9 @@ def display_grid() -> jax.Array:
 
 
 def explore(settings: OverfitSettings) -> OverfitResult:
-    """The fit, the U-curve over degrees and (for synthetic data) bias² / variance / noise."""
+    """Every degree's fit, the U-curve and (for synthetic data) bias² / variance / noise.
+
+    Reads only what `settings.for_sweep()` keeps."""
     data, offset, scale = dataset_for(settings)
     synthetic = settings.preset != "lesson"
     analysis = _analyse(
@@ -129,7 +159,6 @@ def explore(settings: OverfitSettings) -> OverfitResult:
         jnp.float32(settings.noise),
         jnp.float32(settings.ridge),
         jnp.int32(settings.n_resamples),
-        jnp.int32(settings.degree),
     )
     analysis = jax.tree.map(np.asarray, analysis)
     sweep, bv = analysis.sweep, analysis.decomposition
@@ -144,9 +173,8 @@ def explore(settings: OverfitSettings) -> OverfitResult:
     )
     return OverfitResult(
         data=view,
-        fit_on_grid=analysis.fit_on_grid,
-        line_on_grid=analysis.line_on_grid,
-        coefs=sweep.coefs[settings.degree],
+        fits_on_grid=analysis.fits_on_grid,
+        coefs=sweep.coefs,
         degrees=np.arange(N_COEFS),
         train_mse=sweep.train_mse,
         val_mse=sweep.val_mse,
@@ -165,7 +193,9 @@ class DoubleDescentResult(NamedTuple):
 
 
 def explore_double_descent(settings: OverfitSettings) -> DoubleDescentResult:
-    """Test error of minimum-norm fits against the number of parameters (up to 192)."""
+    """Test error of minimum-norm fits against the number of parameters (up to 192).
+
+    Reads only what `settings.for_data()` keeps."""
     data, _, _ = dataset_for(settings)
     result = double_descent(*data)
     return DoubleDescentResult(
@@ -187,7 +217,9 @@ class TrainingResult(NamedTuple):
 
 
 def explore_training(settings: OverfitSettings) -> TrainingResult:
-    """Gradient-descent training of the chosen degree: losses per epoch, early stopping."""
+    """Gradient-descent training of the chosen degree: losses per epoch, early stopping.
+
+    Reads only what `settings.for_training()` keeps."""
     data, _, _ = dataset_for(settings)
     history = train_polynomial(
         data,

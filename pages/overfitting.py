@@ -1,6 +1,5 @@
 """Overfitting: polynomial fits of any degree, the U-curve, bias–variance and double descent."""
 
-import dataclasses
 
 import streamlit as st
 
@@ -51,9 +50,9 @@ def compute_training(settings: OverfitSettings):
         return explore_training(settings)
 
 
-result = compute(settings)
+result = compute(settings.for_sweep())  # a degree move picks a row: no computation
 data, d = result.data, settings.degree
-training = compute_training(settings) if mode == "gradient descent" else None
+training = compute_training(settings.for_training()) if mode == "gradient descent" else None
 fits = fit_curves(settings, result, training)
 
 left, right = st.columns(2)
@@ -105,7 +104,7 @@ with left:
             "all fitted in one vectorised call. Diamonds: test error measured on fresh noise."
         )
 with right:
-    dd = compute_double_descent(dataclasses.replace(settings, degree=0, ridge=0.0, n_resamples=10))
+    dd = compute_double_descent(settings.for_data())
     fig = plots.plot_double_descent(dd.n_features, dd.train_mse, dd.test_mse, dd.n_points)
     show.figure(fig, "double_descent")
     st.caption(

@@ -74,8 +74,9 @@ def fit_curves(
 ) -> dict[str, np.ndarray]:
     """The curves to draw over the data, by legend name."""
     lesson = settings.preset == "lesson"
-    fits = {"line (2 parameters)": result.line_on_grid} if lesson else {}
-    fits[f"degree {settings.degree} ({settings.degree + 1} parameters)"] = result.fit_on_grid
+    fits = {"line (2 parameters)": result.fits_on_grid[1]} if lesson else {}
+    d = settings.degree
+    fits[f"degree {d} ({d + 1} parameters)"] = result.fits_on_grid[d]
     if training is not None:
         fits["gradient descent, early-stopping point"] = training.fit_at_best
         fits[f"gradient descent, epoch {training.epochs[-1]}"] = training.fit_at_end

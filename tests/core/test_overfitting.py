@@ -36,9 +36,45 @@ def test_lesson_preset_seven_parameters_interpolate_but_generalise_worse_than_a_
 
 def test_explore_reports_the_chosen_degree():
     result = explore(OverfitSettings(degree=5, n_train=30))
-    assert np.count_nonzero(result.coefs) == 6
+    assert np.count_nonzero(result.coefs[5]) == 6
+    assert np.count_nonzero(result.coefs[20]) == 21
     assert len(result.data.x_train) == 30
     assert result.bias2 is not None and result.bias2.shape == (21,)
+
+
+@pytest.mark.parametrize("preset", ["random", "lesson"])
+def test_each_cache_key_keeps_every_setting_its_computation_reads(preset):
+    # Every field away from its default: a key that dropped one the computation reads would
+    # give a different result from the full settings.
+    moved = OverfitSettings(preset=preset, truth="runge", n_train=12, n_val=9, noise=0.4, seed=7,
+                            degree=11, ridge=1e-3, n_resamples=50, optimizer="sgd",
+                            learning_rate=0.01, epochs=40)  # fmt: skip
+    assert_same(explore(moved), explore(moved.for_sweep()))
+    assert_same(explore_training(moved), explore_training(moved.for_training()))
+    assert_same(explore_double_descent(moved), explore_double_descent(moved.for_data()))
+
+
+def test_the_degree_and_the_training_sliders_leave_the_sweeps_key_alone():
+    base = OverfitSettings()
+    for move in ({"degree": 9}, {"optimizer": "sgd"}, {"learning_rate": 0.5}, {"epochs": 10}):
+        moved = dataclasses.replace(base, **move)
+        assert moved.for_sweep() == base.for_sweep()
+        assert moved.for_data() == base.for_data()
+        assert moved.for_training() != base.for_training()
+    for move in ({"ridge": 0.1}, {"n_resamples": 20}):
+        assert dataclasses.replace(base, **move).for_data() == base.for_data()
+    lesson = OverfitSettings(preset="lesson")
+    assert dataclasses.replace(lesson, seed=3, noise=0.9, n_resamples=20).for_sweep() == lesson
+
+
+def assert_same(a, b) -> None:
+    """Two results equal field by field, bit for bit (None where both have none)."""
+    assert type(a) is type(b)
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, tuple):
+            assert_same(x, y)
+        else:
+            np.testing.assert_array_equal(x, y)
 
 
 def test_double_descent_peaks_at_the_interpolation_threshold():

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from core import overfitting
 from core.overfitting import OverfitSettings, explore
 from tests.conftest import (
     assert_no_exception,
@@ -45,7 +46,7 @@ def test_shared_link_reproduces_the_view():
     expected = explore(OverfitSettings(degree=7, n_train=30, seed=5, truth="runge"))
     fit = figure_by_title(at, "Data and fit")
     assert len(trace(fit, "training points")["x"]) == 30
-    np.testing.assert_allclose(trace(fit, "degree 7")["y"], expected.fit_on_grid, rtol=1e-5)
+    np.testing.assert_allclose(trace(fit, "degree 7")["y"], expected.fits_on_grid[7], rtol=1e-5)
     again = run_page(PAGE, query)
     assert figures(again) == figures(at)
 
@@ -111,6 +112,31 @@ def test_gradient_descent_mode_marks_early_stopping():
     val = trace(curve, "validation loss")
     # float32 curves travel as the shortest decimal that reads back as the same float32.
     assert np.float32(star["y"][0]) == np.float32(min(val["y"]))
+
+
+def test_a_degree_move_draws_that_degree_without_computing(monkeypatch):
+    computed = []
+    for name in ("explore", "explore_double_descent"):
+        real = getattr(overfitting, name)
+        monkeypatch.setattr(overfitting, name, counted(real, computed))
+    at = run_page(PAGE, {"fit.seed": "812", "fit.noise": "0.37"})  # a view no other test draws
+    at.slider(key="fit.degree").set_value(12).run()
+    at.select_slider(key="fit.learning_rate").set_value(0.5).run()  # closed form: not read
+    at.slider(key="fit.epochs").set_value(30).run()
+    assert_no_exception(at)
+    assert len(computed) == 2  # the first render's sweep and double descent, nothing since
+    expected = explore(OverfitSettings(seed=812, noise=0.37))
+    fit = figure_by_title(at, "Data and fit")
+    np.testing.assert_allclose(trace(fit, "degree 12")["y"], expected.fits_on_grid[12], rtol=1e-5)
+    assert "**12**" in " ".join(m.value for m in at.markdown)
+
+
+def counted(function, calls: list):
+    def wrapper(settings):
+        calls.append(settings)
+        return function(settings)
+
+    return wrapper
 
 
 def test_moving_sliders_compiles_nothing(compile_counter):
