@@ -318,6 +318,22 @@ CUSTOM = "custom"
 SURFACE_CHOICES = (*SURFACES, CUSTOM)
 FALLBACK_SURFACE = "bowl"
 DEFAULT_EXPRESSION = "sin(x)*y + 0.1*(x^2+y^2)"
+# Which controls only some runs read (see FACTORIES, learning_rate_at and the surfaces).
+KNOBS_READ_BY = {
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "rmsprop": ("rho",),
+    "adam": ("beta1", "beta2"),
+}
+SCHEDULE_KNOBS = {
+    "exponential": ("decay_rate", "decay_every"),
+    "step": ("decay_rate", "decay_every"),
+    "warmup": ("decay_every",),
+}
+OPTIONAL_KNOBS = frozenset(
+    {"momentum", "rho", "beta1", "beta2", "decay_rate", "decay_every", "seed", "expression"}
+    | {"condition", "rotation"}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,6 +360,26 @@ class Settings:
     steps: int = 300
     seed: int = 0
     sweep: str = "momentum"
+
+    def for_runs(self) -> "Settings":
+        """The cache key of `explore_all`: the runs of every optimizer, with each knob that no
+        shown optimizer reads at its default. Ticking an optimizer whose knobs are untouched, or
+        moving a knob nothing shown reads, then reuses the cached runs."""
+        return dataclasses.replace(self.unread_at_defaults(self.optimizers), optimizers=())
+
+    def unread_at_defaults(self, optimizers: Sequence[str]) -> "Settings":
+        """These settings with each control that runs of `optimizers` do not read at its default."""
+        read = {knob for name in optimizers for knob in KNOBS_READ_BY.get(name, ())}
+        read |= set(SCHEDULE_KNOBS.get(self.schedule, ()))
+        if self.noise > 0:
+            read.add("seed")
+        if self.surface == CUSTOM:
+            read.add("expression")
+        if self.surface not in SURFACES or self.surface == FALLBACK_SURFACE:
+            read |= {"condition", "rotation"}  # the bowl's; a rejected expression falls back to it
+        return dataclasses.replace(
+            self, **{name: getattr(Settings, name) for name in OPTIONAL_KNOBS - read}
+        )
 
 
 def hyper_of(settings: Settings) -> Hyper:
@@ -418,6 +454,8 @@ class Exploration:
     notes: tuple[str, ...] = ()
     expression_error: str | None = None
     expression_pointer: str | None = None
+    known_min: float | None = None  # the surface's minimum value, where known
+    hessians: Curvature | None = None  # at the start (row 0) and each optimizer's last point
 
 
 def resolve_surface(settings: Settings) -> tuple[Surface, ExpressionError | None]:
@@ -442,6 +480,24 @@ def clamp_start(surface: Surface, x: float, y: float) -> tuple[np.ndarray, str |
 
 def explore(settings: Settings) -> Exploration:
     """Runs every optimizer on the chosen surface and gathers what the page draws."""
+    return showing(explore_all(settings), settings.optimizers)
+
+
+def showing(result: Exploration, names: Sequence[str]) -> Exploration:
+    """`result` with only the runs of `names`: the floor and the found minimum among them."""
+    runs = tuple(run for run in result.runs if run.name in names)
+    return dataclasses.replace(
+        result,
+        runs=runs,
+        floor=_floor(result.known_min, result.grid_loss, runs),
+        curvature=_curvature_reports(result.hessians, result.start, runs),
+    )
+
+
+def explore_all(settings: Settings) -> Exploration:
+    """Every optimizer's run (all of them are computed in one call anyway); `showing` picks.
+
+    Reads only what `settings.for_runs()` keeps of the runs it is then asked to show."""
     surface, error = resolve_surface(settings)
     start, note = clamp_start(surface, settings.start_x, settings.start_y)
     steps = int(min(max(settings.steps, 1), MAX_STEPS))
@@ -455,25 +511,28 @@ def explore(settings: Settings) -> Exploration:
         np.int32(settings.seed),
     )
     analysis = jax.tree.map(np.asarray, analysis)
-    shown = [OPTIMIZERS.index(n) for n in OPTIMIZERS if n in settings.optimizers]
-    runs = tuple(_cut(surface, OPTIMIZERS[i], analysis.trajectories, i, steps) for i in shown)
-    floor = _floor(surface, analysis.grid_loss, runs)
+    runs = tuple(
+        _cut(surface, name, analysis.trajectories, i, steps) for i, name in enumerate(OPTIMIZERS)
+    )
+    known_min = None if surface.min_value is None else float(surface.min_value)
     return Exploration(
         surface=surface.label,
         formula=surface.formula,
         domain=surface.domain,
         minima=np.asarray(surface.minima, np.float32).reshape(-1, 2),
-        floor=floor,
+        floor=_floor(known_min, analysis.grid_loss, runs),
         start=start,
         runs=runs,
         learning_rates=analysis.learning_rates[:steps],
         grid_x=analysis.grid_x,
         grid_y=analysis.grid_y,
         grid_loss=analysis.grid_loss,
-        curvature=_curvature_reports(analysis.curvature, start, runs, shown),
+        curvature=_curvature_reports(analysis.curvature, start, runs),
         notes=tuple(n for n in (note,) if n),
         expression_error=None if error is None else error.message,
         expression_pointer=None if error is None else error.pointer(),
+        known_min=known_min,
+        hessians=analysis.curvature,
     )
 
 
@@ -492,16 +551,16 @@ def _cut(surface: Surface, name: str, trajectories: Trajectories, i: int, steps:
     return Run(name, LABELS[name], i, path[:keep], loss[:keep], k)
 
 
-def _floor(surface: Surface, grid_loss: np.ndarray, runs: Sequence[Run]) -> float:
+def _floor(known_min: float | None, grid_loss: np.ndarray, runs: Sequence[Run]) -> float:
     """L*: the surface's known minimum, else the lowest value on the grid or along any run."""
-    if surface.min_value is not None:
-        return float(surface.min_value)
+    if known_min is not None:
+        return known_min
     seen = [grid_loss[np.isfinite(grid_loss)]] + [r.loss[np.isfinite(r.loss)] for r in runs]
     return float(np.min(np.concatenate(seen)))
 
 
 def _curvature_reports(
-    curvature_: Curvature, start: np.ndarray, runs: Sequence[Run], shown: Sequence[int]
+    curvature_: Curvature, start: np.ndarray, runs: Sequence[Run]
 ) -> tuple[CurvatureReport, ...]:
     """At the start, and at the end of the finished run with the lowest final loss (if any)."""
     reports = [
@@ -509,8 +568,8 @@ def _curvature_reports(
     ]
     finished = [(r.loss[-1], j, r) for j, r in enumerate(runs) if r.diverged_at is None]
     if finished:
-        _, j, best = min(finished, key=lambda item: item[:2])
-        row = 1 + shown[j]
+        *_, best = min(finished, key=lambda item: item[:2])
+        row = 1 + best.index
         reports.append(
             CurvatureReport(
                 f"found minimum ({best.label})",
@@ -537,10 +596,14 @@ class Sweep:
 
 
 def sweep_settings(settings: Settings) -> Settings:
-    """The settings with what the sweep ignores reset, so the page's cache serves a dragged η."""
-    field = SWEEP_FIELD[settings.sweep if settings.sweep in SWEEP_FIELD else "momentum"]
+    """The settings with what the sweep ignores reset, so the page's cache serves a dragged η
+    (and any knob the swept optimizer does not read)."""
+    name = settings.sweep if settings.sweep in SWEEP_FIELD else "momentum"
     return dataclasses.replace(
-        settings, learning_rate=Settings.learning_rate, optimizers=(), **{field: 0.0}
+        settings.unread_at_defaults((name,)),
+        learning_rate=Settings.learning_rate,
+        optimizers=(),
+        **{SWEEP_FIELD[name]: 0.0},
     )
 
 

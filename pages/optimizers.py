@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.optimizers import Settings, explore, sweep, sweep_settings
+from core.optimizers import Settings, explore_all, showing, sweep, sweep_settings
 from playground import show
 from playground.compute import heavy_work
 from playground.controls import render_controls, try_this
@@ -34,7 +34,7 @@ settings = Settings(**values)
 @st.cache_data(max_entries=64, show_spinner="Running the optimizers…")
 def compute(settings: Settings):
     with heavy_work():
-        return explore(settings)
+        return explore_all(settings)
 
 
 @st.cache_data(max_entries=64, show_spinner="Sweeping η × γ…")
@@ -43,7 +43,7 @@ def compute_sweep(settings: Settings):
         return sweep(settings)
 
 
-result = compute(settings)
+result = showing(compute(settings.for_runs()), settings.optimizers)  # ticking one: no run
 heatmap = compute_sweep(sweep_settings(settings))  # unchanged while η or the swept γ/β₁/ρ move
 if result.expression_error:
     st.error(f"Custom surface not used — {result.expression_error}. Showing the quadratic bowl.")

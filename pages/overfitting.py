@@ -1,6 +1,5 @@
 """Overfitting: polynomial fits of any degree, the U-curve, bias–variance and double descent."""
 
-
 import streamlit as st
 
 from core.overfitting import OverfitSettings, explore, explore_double_descent, explore_training

@@ -16,9 +16,11 @@ from core.optimizers import (
     Settings,
     curvature,
     explore,
+    explore_all,
     hyper_of,
     learning_rate_at,
     run_trajectories,
+    showing,
     sweep,
     sweep_axes,
     sweep_final_loss,
@@ -276,6 +278,73 @@ def test_sweep_settings_ignore_what_the_sweep_overrides():
     b = Settings(learning_rate=0.2, momentum=0.8, optimizers=("adam",))
     assert sweep_settings(a) == sweep_settings(b)
     assert sweep_settings(a) != sweep_settings(dataclasses.replace(b, beta1=0.5, sweep="adam"))
+
+
+EVERY_KNOB_MOVED = {
+    **{"learning_rate": 0.03, "momentum": 0.7, "beta1": 0.8, "beta2": 0.95, "rho": 0.6},
+    **{"clip": 2.0, "decay_rate": 0.9, "decay_every": 25, "steps": 120, "seed": 5},
+    **{"condition": 4.0, "rotation": -20.0, "start_x": 1.0, "start_y": -1.0},
+    "expression": "x^2 + 3*y^2",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(surface="bowl", optimizers=OPTIMIZERS, schedule="exponential", noise=0.5,
+             sweep="adam"),
+        dict(surface="rosenbrock", optimizers=("sgd", "adagrad"), schedule="warmup", noise=0.0),
+        dict(surface="custom", optimizers=("adam", "rmsprop"), schedule="step", noise=0.3,
+             sweep="rmsprop"),
+        dict(surface="custom", expression="x +* y", optimizers=("momentum",), schedule="cosine",
+             noise=0.0, sweep="nesterov"),
+    ],
+    ids=["bowl", "rosenbrock", "custom", "rejected expression"],
+)  # fmt: skip
+def test_the_cache_keys_keep_every_setting_the_shown_runs_read(case):
+    # Every knob away from its default: a key that dropped one a shown run reads would give
+    # another figure than the full settings.
+    moved = Settings(**{**EVERY_KNOB_MOVED, **case})
+    cached = showing(explore_all(moved.for_runs()), moved.optimizers)
+    assert [run.name for run in cached.runs] == [n for n in OPTIMIZERS if n in moved.optimizers]
+    assert_same(shown_part(explore(moved)), shown_part(cached))
+    assert_same(sweep(moved), sweep(sweep_settings(moved)))
+
+
+def test_unread_knobs_and_ticked_optimizers_leave_the_runs_key_alone():
+    base = Settings()  # the bowl, a constant schedule, no noise, no RMSProp
+    unread = [{"rho": 0.5}, {"seed": 9}, {"decay_rate": 0.6}, {"decay_every": 50},
+              {"expression": "x*y"}, {"optimizers": ("sgd",)},
+              {"optimizers": OPTIMIZERS}]  # fmt: skip
+    for move in unread:
+        assert dataclasses.replace(base, **move).for_runs() == base.for_runs(), move
+    read = [{"momentum": 0.5}, {"beta2": 0.9}, {"condition": 3.0}, {"noise": 0.1},
+            {"schedule": "step"}, {"steps": 20}, {"clip": 1.0}]  # fmt: skip
+    for move in read:
+        assert dataclasses.replace(base, **move).for_runs() != base.for_runs(), move
+    camel = Settings(surface="camel")
+    assert dataclasses.replace(camel, condition=3.0, rotation=5.0).for_runs() == camel.for_runs()
+    for move in ({"beta1": 0.5}, {"rho": 0.5}, {"seed": 3}):  # the momentum sweep reads none
+        assert sweep_settings(dataclasses.replace(base, **move)) == sweep_settings(base), move
+
+
+def shown_part(result):
+    """Everything the page draws: all but the Hessians at the ends of the runs not shown."""
+    return dataclasses.replace(result, hessians=None)
+
+
+def assert_same(a, b) -> None:
+    """Equal field by field, arrays bit for bit."""
+    if dataclasses.is_dataclass(a):
+        assert type(a) is type(b)
+        for field in dataclasses.fields(a):
+            assert_same(getattr(a, field.name), getattr(b, field.name))
+    elif isinstance(a, tuple) and not isinstance(a, str):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert_same(x, y)
+    else:
+        np.testing.assert_array_equal(a, b)
 
 
 def test_sweep_labels_its_second_axis_and_caps_the_steps():

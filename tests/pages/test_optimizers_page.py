@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from core import optimizers
 from core.optimizers import Settings, explore
 from playground.page_specs.optimizers import step_at
 from playground.plots.optimizers import gap_to_floor
@@ -246,6 +247,38 @@ def test_moving_numeric_sliders_compiles_nothing(compile_counter):
     schedule = trace(figure_by_title(at, "Learning rate"), "η_t")["y"]
     assert len(schedule) == 1200 and schedule[0] == pytest.approx(0.1)
     assert figure_by_title(at, "dots at step 300")  # 25 % of 1200
+
+
+def test_ticking_an_optimizer_or_moving_a_knob_it_ignores_computes_nothing(monkeypatch):
+    computed = []
+    for name in ("explore_all", "sweep"):
+        real = getattr(optimizers, name)
+        monkeypatch.setattr(optimizers, name, counted(real, computed))
+    at = run_page(PAGE, {"opt.start_x": "-1.23"})  # a view no other test draws
+    at.multiselect(key="opt.optimizers").select("nesterov").run()  # γ is already read
+    at.multiselect(key="opt.optimizers").unselect("sgd").run()
+    at.slider(key="opt.rho").set_value(0.5).run()  # no RMSProp shown, none swept
+    at.slider(key="opt.seed").set_value(77).run()  # no gradient noise
+    at.slider(key="opt.decay_every").set_value(40).run()  # constant schedule
+    assert_no_exception(at)
+    assert len(computed) == 2  # the first render's runs and heatmap, nothing since
+    contour = figure_by_title(at, "Paths on the")
+    assert "Nesterov" in names(contour) and "SGD" not in names(contour)
+    ticked = ("momentum", "nesterov", "adagrad", "adam", "normalised")
+    expected = explore(Settings(start_x=-1.23, optimizers=ticked))
+    nesterov = next(run for run in expected.runs if run.name == "nesterov")
+    np.testing.assert_allclose(trace(contour, "Nesterov")["x"], nesterov.path[:, 0], rtol=1e-6)
+    before = len(computed)  # `explore` above went through the counter too
+    at.slider(key="opt.momentum").set_value(0.5).run()  # read by the shown momentum runs
+    assert [settings.momentum for settings in computed[before:]] == [0.5]  # runs, not heatmap
+
+
+def counted(function, calls: list):
+    def wrapper(settings):
+        calls.append(settings)
+        return function(settings)
+
+    return wrapper
 
 
 def test_try_this_runs_the_lessons_example():
