@@ -71,6 +71,10 @@ class Settings:
     def for_seed(self, seed: int) -> "Settings":
         return dataclasses.replace(self, seed=seed)
 
+    def for_signal(self) -> "Settings":
+        """What `explore` reads: all but the race's schemes (its cache key)."""
+        return dataclasses.replace(self, train_schemes=Settings.train_schemes)
+
     def for_training(self) -> "Settings":
         """Only what the training race depends on (the rest at defaults): its cache key."""
         return Settings(

@@ -64,7 +64,7 @@ def race(settings: Settings):
         return race_result([race_seed(settings.for_seed(s)) for s in training_seeds(settings)])
 
 
-result = signal(settings)
+result = signal(settings.for_signal())  # ticking a scheme to train redraws no signal
 st.markdown(
     f"Layer 1, n = {settings.width}: pre-activation std **{result.first_layer_std:.3g}** "
     f"measured, **{result.first_layer_expected:.3g}** = √n · σ · gain expected."

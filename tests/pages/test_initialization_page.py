@@ -148,6 +148,19 @@ def test_a_one_step_seed_move_trains_only_the_new_seed(monkeypatch):
     assert "over 4 seeds" in curves["layout"]["title"]["text"]
 
 
+def test_ticking_a_scheme_to_train_retrains_without_redrawing_the_signal(monkeypatch):
+    at = run_page(PAGE, {"init.seed": "612", "init.activation": "gelu"})  # drawn by no other test
+    propagated = []
+    real_explore = deep_signal.explore
+    monkeypatch.setattr(deep_signal, "explore", lambda s, unit=None: propagated.append(s) or (
+        real_explore(s, unit)))  # fmt: skip
+    at.multiselect(key="init.train_schemes").set_value(["normal", "orthogonal"]).run()
+    assert_no_exception(at)
+    assert propagated == []
+    curves = figure_by_title(at, "Training loss on 8×8 digits")
+    assert any("rthogonal" in (t.get("name") or "") for t in curves["data"])
+
+
 def test_moving_sliders_after_the_first_render_compiles_nothing():
     at = run_page(PAGE)
     with count_compiles() as counter:
