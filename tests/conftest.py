@@ -52,6 +52,16 @@ def run_page(script: str, query: Mapping[str, str | list[str]] | None = None) ->
     return at
 
 
+def counted(function, calls: list):
+    """`function` of one argument, appending each argument to `calls` (what a page computed)."""
+
+    def wrapper(argument):
+        calls.append(argument)
+        return function(argument)
+
+    return wrapper
+
+
 def run_app(query: Mapping[str, str] | None = None) -> AppTest:
     """Runs the whole app through its router."""
     at = AppTest.from_file(str(ROOT / "playground" / "app.py"), default_timeout=APP_TIMEOUT_S)

@@ -11,6 +11,7 @@ from playground.page_specs.optimizers import step_at
 from playground.plots.optimizers import gap_to_floor
 from tests.conftest import (
     assert_no_exception,
+    counted,
     figure_by_title,
     figures,
     run_page,
@@ -271,14 +272,6 @@ def test_ticking_an_optimizer_or_moving_a_knob_it_ignores_computes_nothing(monke
     before = len(computed)  # `explore` above went through the counter too
     at.slider(key="opt.momentum").set_value(0.5).run()  # read by the shown momentum runs
     assert [settings.momentum for settings in computed[before:]] == [0.5]  # runs, not heatmap
-
-
-def counted(function, calls: list):
-    def wrapper(settings):
-        calls.append(settings)
-        return function(settings)
-
-    return wrapper
 
 
 def test_try_this_runs_the_lessons_example():

@@ -6,6 +6,7 @@ from core import overfitting
 from core.overfitting import OverfitSettings, explore
 from tests.conftest import (
     assert_no_exception,
+    counted,
     figure_by_title,
     figures,
     run_page,
@@ -129,14 +130,6 @@ def test_a_degree_move_draws_that_degree_without_computing(monkeypatch):
     fit = figure_by_title(at, "Data and fit")
     np.testing.assert_allclose(trace(fit, "degree 12")["y"], expected.fits_on_grid[12], rtol=1e-5)
     assert "**12**" in " ".join(m.value for m in at.markdown)
-
-
-def counted(function, calls: list):
-    def wrapper(settings):
-        calls.append(settings)
-        return function(settings)
-
-    return wrapper
 
 
 def test_moving_sliders_compiles_nothing(compile_counter):
