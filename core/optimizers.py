@@ -369,6 +369,11 @@ class Settings:
 
     def unread_at_defaults(self, optimizers: Sequence[str]) -> "Settings":
         """These settings with each control that runs of `optimizers` do not read at its default."""
+        unread = self.unread_by(optimizers)
+        return dataclasses.replace(self, **{name: getattr(Settings, name) for name in unread})
+
+    def unread_by(self, optimizers: Sequence[str]) -> frozenset[str]:
+        """The controls that runs of `optimizers` do not read under these settings."""
         read = {knob for name in optimizers for knob in KNOBS_READ_BY.get(name, ())}
         read |= set(SCHEDULE_KNOBS.get(self.schedule, ()))
         if self.noise > 0:
@@ -377,9 +382,14 @@ class Settings:
             read.add("expression")
         if self.surface not in SURFACES or self.surface == FALLBACK_SURFACE:
             read |= {"condition", "rotation"}  # the bowl's; a rejected expression falls back to it
-        return dataclasses.replace(
-            self, **{name: getattr(Settings, name) for name in OPTIONAL_KNOBS - read}
-        )
+        return OPTIONAL_KNOBS - read
+
+    def unused(self) -> frozenset[str]:
+        """The controls that neither the shown runs nor the heatmap read: moving them changes
+        nothing on the page."""
+        swept = self.sweep if self.sweep in SWEEP_FIELD else "momentum"
+        by_heatmap = self.unread_by((swept,)) | {SWEEP_FIELD[swept]}
+        return self.unread_by(self.optimizers) & by_heatmap
 
 
 def hyper_of(settings: Settings) -> Hyper:

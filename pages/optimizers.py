@@ -6,7 +6,15 @@ from core.optimizers import Settings, explore_all, showing, sweep, sweep_setting
 from playground import show
 from playground.compute import heavy_work
 from playground.controls import render_controls, try_this
-from playground.page_specs.optimizers import EXPERIMENTS, OPTIMIZER, SCRUB, SURFACE, P, step_at
+from playground.page_specs.optimizers import (
+    EXPERIMENTS,
+    OPTIMIZER,
+    SCRUB,
+    SURFACE,
+    P,
+    step_at,
+    unused_note,
+)
 from playground.plots import optimizers as plots
 
 st.title("Optimizer trajectories")
@@ -29,6 +37,8 @@ with st.sidebar:
     st.header("Optimizers")
 values |= render_controls(OPTIMIZER, P)
 settings = Settings(**values)
+if note := unused_note(settings):
+    st.sidebar.caption(note)
 
 
 @st.cache_data(max_entries=64, show_spinner="Running the optimizers…")

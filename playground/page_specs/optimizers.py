@@ -54,6 +54,16 @@ SCRUB = (
 )  # fmt: skip
 
 
+def unused_note(settings: Settings) -> str | None:
+    """Names the controls that change nothing with these choices (ρ without RMSProp, …), so
+    that a learner who moves one knows why nothing moved."""
+    unused = settings.unused()
+    labels = [spec.label for spec in SURFACE + OPTIMIZER if spec.name in unused]
+    if not labels:
+        return None
+    return f"Not read with these choices, so moving them changes nothing: {'; '.join(labels)}."
+
+
 def step_at(percent: float, steps: int) -> int:
     """The step that `percent` of a `steps`-step run has reached (0 … steps)."""
     return min(steps, max(0, round(percent / 100.0 * steps)))

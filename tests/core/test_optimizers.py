@@ -328,6 +328,32 @@ def test_unread_knobs_and_ticked_optimizers_leave_the_runs_key_alone():
         assert sweep_settings(dataclasses.replace(base, **move)) == sweep_settings(base), move
 
 
+OTHER_VALUES = {"momentum": 0.3, "beta1": 0.4, "beta2": 0.9, "rho": 0.2, "decay_rate": 0.7,
+                "decay_every": 33, "seed": 8, "expression": "x*y", "condition": 2.0,
+                "rotation": 5.0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(), Settings(optimizers=("rmsprop",), sweep="adam", noise=0.2, schedule="warmup"),
+     Settings(surface="beale", optimizers=("nesterov", "adam"), sweep="rmsprop")],
+)  # fmt: skip
+def test_a_control_called_unused_changes_no_cache_key(settings):
+    assert set(OTHER_VALUES) >= settings.unused()
+    for name in settings.unused():
+        moved = dataclasses.replace(settings, **{name: OTHER_VALUES[name]})
+        assert moved.for_runs() == settings.for_runs(), name
+        assert sweep_settings(moved) == sweep_settings(settings), name
+
+
+def test_unused_controls_follow_the_ticked_optimizers_schedule_noise_and_surface():
+    assert Settings().unused() == {"expression", "rho", "decay_rate", "decay_every", "seed"}
+    ticked = Settings(optimizers=("sgd", "rmsprop"), schedule="step", noise=0.5, surface="custom")
+    assert ticked.unused() == {"beta1", "beta2", "momentum"}  # the heatmap sweeps its own γ
+    assert Settings(sweep="adam", optimizers=("sgd",)).unused() >= {"momentum", "beta1"}
+    assert "beta2" not in Settings(sweep="adam", optimizers=("sgd",)).unused()
+
+
 def shown_part(result):
     """Everything the page draws: all but the Hessians at the ends of the runs not shown."""
     return dataclasses.replace(result, hessians=None)

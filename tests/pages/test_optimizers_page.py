@@ -274,6 +274,24 @@ def test_ticking_an_optimizer_or_moving_a_knob_it_ignores_computes_nothing(monke
     assert [settings.momentum for settings in computed[before:]] == [0.5]  # runs, not heatmap
 
 
+def test_the_sidebar_names_the_controls_that_change_nothing():
+    at = run_page(PAGE)
+    note = unused_caption(at)
+    for label in ("RMSProp decay ρ", "Noise seed", "Decay factor r", "Custom surface f(x, y)"):
+        assert label in note
+    assert "Momentum γ" not in note and "Adam β₂" not in note
+    at.multiselect(key="opt.optimizers").select("rmsprop").run()
+    at.slider(key="opt.noise").set_value(0.5).run()
+    assert "RMSProp decay ρ" not in unused_caption(at)
+    assert "Noise seed" not in unused_caption(at)
+
+
+def unused_caption(at) -> str:
+    notes = [c.value for c in at.sidebar.caption if c.value.startswith("Not read")]
+    assert len(notes) == 1, notes
+    return notes[0]
+
+
 def test_try_this_runs_the_lessons_example():
     at = run_page(PAGE)
     at.button(key="opt._try0").click().run()
