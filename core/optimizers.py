@@ -384,11 +384,15 @@ class Settings:
             read |= {"condition", "rotation"}  # the bowl's; a rejected expression falls back to it
         return OPTIONAL_KNOBS - read
 
+    @property
+    def swept(self) -> str:
+        """The heatmap's optimizer (momentum for a name that has no heatmap)."""
+        return self.sweep if self.sweep in SWEEP_FIELD else "momentum"
+
     def unused(self) -> frozenset[str]:
         """The controls that neither the shown runs nor the heatmap read: moving them changes
         nothing on the page."""
-        swept = self.sweep if self.sweep in SWEEP_FIELD else "momentum"
-        by_heatmap = self.unread_by((swept,)) | {SWEEP_FIELD[swept]}
+        by_heatmap = self.unread_by((self.swept,)) | {SWEEP_FIELD[self.swept]}
         return self.unread_by(self.optimizers) & by_heatmap
 
 
@@ -524,26 +528,26 @@ def explore_all(settings: Settings) -> Exploration:
     runs = tuple(
         _cut(surface, name, analysis.trajectories, i, steps) for i, name in enumerate(OPTIMIZERS)
     )
-    known_min = None if surface.min_value is None else float(surface.min_value)
-    return Exploration(
+    everything = Exploration(
         surface=surface.label,
         formula=surface.formula,
         domain=surface.domain,
         minima=np.asarray(surface.minima, np.float32).reshape(-1, 2),
-        floor=_floor(known_min, analysis.grid_loss, runs),
+        floor=np.nan,  # with the curvature reports, filled in by `showing`
         start=start,
         runs=runs,
         learning_rates=analysis.learning_rates[:steps],
         grid_x=analysis.grid_x,
         grid_y=analysis.grid_y,
         grid_loss=analysis.grid_loss,
-        curvature=_curvature_reports(analysis.curvature, start, runs),
+        curvature=(),
         notes=tuple(n for n in (note,) if n),
         expression_error=None if error is None else error.message,
         expression_pointer=None if error is None else error.pointer(),
-        known_min=known_min,
+        known_min=None if surface.min_value is None else float(surface.min_value),
         hessians=analysis.curvature,
     )
+    return showing(everything, OPTIMIZERS)
 
 
 def _cut(surface: Surface, name: str, trajectories: Trajectories, i: int, steps: int) -> Run:
@@ -608,7 +612,7 @@ class Sweep:
 def sweep_settings(settings: Settings) -> Settings:
     """The settings with what the sweep ignores reset, so the page's cache serves a dragged η
     (and any knob the swept optimizer does not read)."""
-    name = settings.sweep if settings.sweep in SWEEP_FIELD else "momentum"
+    name = settings.swept
     return dataclasses.replace(
         settings.unread_at_defaults((name,)),
         learning_rate=Settings.learning_rate,
@@ -619,7 +623,7 @@ def sweep_settings(settings: Settings) -> Settings:
 
 def sweep(settings: Settings) -> Sweep:
     """The SWEEP_SIZE² heatmap for `settings.sweep`, each run min(steps, SWEEP_STEPS) steps."""
-    name = settings.sweep if settings.sweep in SWEEP_FIELD else "momentum"
+    name = settings.swept
     surface, _ = resolve_surface(settings)
     start, _ = clamp_start(surface, settings.start_x, settings.start_y)
     field, lrs, seconds = sweep_axes(name)

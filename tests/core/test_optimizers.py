@@ -27,6 +27,7 @@ from core.optimizers import (
     sweep_settings,
 )
 from core.surfaces import SURFACES, custom_surface, knobs_of
+from tests.core.conftest import assert_same
 
 BOWL = SURFACES["bowl"]
 ROSENBROCK = SURFACES["rosenbrock"]
@@ -357,20 +358,6 @@ def test_unused_controls_follow_the_ticked_optimizers_schedule_noise_and_surface
 def shown_part(result):
     """Everything the page draws: all but the Hessians at the ends of the runs not shown."""
     return dataclasses.replace(result, hessians=None)
-
-
-def assert_same(a, b) -> None:
-    """Equal field by field, arrays bit for bit."""
-    if dataclasses.is_dataclass(a):
-        assert type(a) is type(b)
-        for field in dataclasses.fields(a):
-            assert_same(getattr(a, field.name), getattr(b, field.name))
-    elif isinstance(a, tuple) and not isinstance(a, str):
-        assert len(a) == len(b)
-        for x, y in zip(a, b, strict=True):
-            assert_same(x, y)
-    else:
-        np.testing.assert_array_equal(a, b)
 
 
 def test_sweep_labels_its_second_axis_and_caps_the_steps():

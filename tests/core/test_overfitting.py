@@ -17,6 +17,7 @@ from core.overfitting import (
 from core.polynomial import fit_polynomial
 from core.polynomial_training import early_stopping_epoch, first_non_finite, train_polynomial
 from core.regression_data import lesson_points
+from tests.core.conftest import assert_same
 
 
 def test_lesson_points_are_the_figures_five_plus_two():
@@ -65,16 +66,6 @@ def test_the_degree_and_the_training_sliders_leave_the_sweeps_key_alone():
         assert dataclasses.replace(base, **move).for_data() == base.for_data()
     lesson = OverfitSettings(preset="lesson")
     assert dataclasses.replace(lesson, seed=3, noise=0.9, n_resamples=20).for_sweep() == lesson
-
-
-def assert_same(a, b) -> None:
-    """Two results equal field by field, bit for bit (None where both have none)."""
-    assert type(a) is type(b)
-    for x, y in zip(a, b, strict=True):
-        if isinstance(x, tuple):
-            assert_same(x, y)
-        else:
-            np.testing.assert_array_equal(x, y)
 
 
 def test_double_descent_peaks_at_the_interpolation_threshold():
