@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import itertools
 from collections.abc import Iterator
 
 import jax
@@ -36,3 +37,22 @@ def count_compiles() -> Iterator[CompileCount]:
         yield counter
     finally:
         jax.monitoring.unregister_event_duration_listener(listener)
+
+
+_tally = itertools.count()
+_compiles_so_far = 0
+
+
+def _tally_compiles(event: str, duration_secs: float, **kwargs: object) -> None:
+    global _compiles_so_far
+    del duration_secs, kwargs
+    if event in COMPILE_EVENTS:
+        _compiles_so_far = next(_tally) + 1  # itertools.count: atomic under the GIL
+
+
+def compiles_so_far() -> int:
+    """Compilations in this process since this module was imported (every thread's)."""
+    return _compiles_so_far
+
+
+jax.monitoring.register_event_duration_secs_listener(_tally_compiles)

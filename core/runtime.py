@@ -151,3 +151,27 @@ def release_free_memory() -> bool:
         return False
     malloc_trim(0)
     return True
+
+
+def drop_tracing_caches() -> bool:
+    """Frees what JAX kept to trace and lower programs (jaxprs, MLIR modules), keeping every
+    compiled program; returns whether it could.
+
+    Why: once a program is compiled, each call finds it by its arguments' shapes in its jitted
+    function's own cache and never traces again; the traces stay in JAX's caches all the same,
+    ~55–70 MB once every page has run (`python -m bench.memory`). Only a new program traces
+    anew, at the cost of retracing the library functions it calls. The programs of operations
+    run eagerly (`dispatch.xla_primitive_callable`) are kept: they live in that cache, and
+    dropping it recompiled ten of them. Private API of the pinned JAX: where it moved, nothing
+    is dropped (False).
+    """
+    try:
+        from jax._src import dispatch, util
+
+        caches, keep = list(util._caches), dispatch.xla_primitive_callable
+    except (ImportError, AttributeError):
+        return False
+    for cache in caches:
+        if cache is not keep:
+            cache.cache_clear()
+    return True

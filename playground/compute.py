@@ -8,7 +8,8 @@ each), so a slot always stays open for the quick moves of the other pages. A ses
 not get a slot within NOTICE_AFTER_SECONDS sees "busy, retrying" (and can still move a slider,
 which cancels the wait); after WAIT_SECONDS it gets a note to try again and its run stops
 cleanly: never a hang, never a traceback (`shared_wait()` gives a page's several steps one such
-wait). A moment after computations end, a thread hands freed heap pages back to the OS (`_Trimmer`).
+wait). A moment after computations end, a thread hands freed heap pages back to the OS, and
+after computations that compiled, JAX's traces too (`_Trimmer`).
 Outside a Streamlit run (core benchmarks, tests) the give-up is `ServerBusy`. Import this module
 before anything starts JAX: it sizes XLA's CPU thread pool (and caps glibc's malloc arenas
 before most threads start).
@@ -29,7 +30,14 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import (
     in_cached_function,
 )
 
-from core.runtime import cpu_cores, limit_malloc_arenas, release_free_memory, size_cpu_pool
+from core.compile_counter import compiles_so_far
+from core.runtime import (
+    cpu_cores,
+    drop_tracing_caches,
+    limit_malloc_arenas,
+    release_free_memory,
+    size_cpu_pool,
+)
 
 # First thing the server imports (playground/app.py): before most session threads exist.
 limit_malloc_arenas()
@@ -225,11 +233,16 @@ class _Trimmer:
 
     A trim holds malloc's locks, so under load there is at most one every TRIM_DELAY_SECONDS.
     Three pages, 20 sessions, 60 s: no trims 983 reruns, p95 1.47 s, peak 960 MB; a trim 1 s
-    after work 928, 1.58 s, 881 MB; 5 s after 994, 1.49 s, 869 MB."""
+    after work 928, 1.58 s, 881 MB; 5 s after 994, 1.49 s, 869 MB.
+
+    When computations compiled since the last trim and none is running, it first drops the
+    traces JAX kept of them (`core.runtime.drop_tracing_caches`): a compiled program never
+    needs its trace again, and a warmed server compiles rarely, so this costs nothing per move."""
 
     def __init__(self, delay_seconds: float):
         self.delay_seconds = delay_seconds
-        self.trims = 0
+        self.trims = self.drops = 0
+        self._compiles_at_drop = 0
         self._wanted = threading.Event()
         self._start = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -246,8 +259,17 @@ class _Trimmer:
             self._wanted.wait()
             time.sleep(self.delay_seconds)  # a burst of computations ends in one trim
             self._wanted.clear()
+            self._drop_traces_after_compiles()
             release_free_memory()
             self.trims += 1
+
+    def _drop_traces_after_compiles(self) -> None:
+        compiles = compiles_so_far()
+        if compiles == self._compiles_at_drop or stats()["running"]:
+            return
+        if drop_tracing_caches():
+            self._compiles_at_drop = compiles
+            self.drops += 1
 
 
 TRIM_DELAY_SECONDS = 5.0

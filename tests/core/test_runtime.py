@@ -202,3 +202,44 @@ def test_cpu_cores_are_the_affinity_cut_to_the_quota(monkeypatch, quota, cores):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)))
     monkeypatch.setattr(runtime, "cgroup_cpu_quota", lambda: quota)
     assert runtime.cpu_cores() == cores
+
+
+DROP_SCRIPT = """
+import gc
+import jax, jax.numpy as jnp, numpy as np
+from core.compile_counter import compiles_so_far, count_compiles
+from core.runtime import drop_tracing_caches, release_free_memory
+
+def rss_mb():
+    gc.collect()
+    release_free_memory()
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+@jax.jit
+def long_program(x):
+    for i in range(200):  # a long trace: 400 operations
+        x = jnp.tanh(x * 1.0001 + i)
+    return x
+
+x = jnp.ones((4, 4))
+first = np.asarray(long_program(x))
+eager = np.asarray(jnp.float32(2.0) * jnp.arange(3))  # programs of operations run eagerly
+compiled, before = compiles_so_far(), rss_mb()
+dropped = drop_tracing_caches()
+after = rss_mb()
+with count_compiles() as counter:
+    same = np.array_equal(first, long_program(x))
+    same_eager = np.array_equal(eager, jnp.float32(2.0) * jnp.arange(3))
+print(dropped, compiled, round(before - after, 1), counter.count, same, same_eager)
+"""
+
+
+def test_dropping_the_tracing_caches_frees_memory_and_recompiles_nothing():
+    printed = run_python(DROP_SCRIPT).stdout.split()
+    dropped, compiled, freed_mb, recompiled, same, same_eager = printed
+    assert dropped == "True"
+    assert int(compiled) >= 2  # the program and the eager operations were compiled once
+    assert float(freed_mb) > 2.0  # ~5.6 MB: the jaxprs and MLIR of 400 operations
+    assert int(recompiled) == 0
+    assert same == same_eager == "True"

@@ -245,3 +245,44 @@ def test_a_burst_of_computations_ends_in_one_trim(monkeypatch):
             pass
     time.sleep(1.5)
     assert trimmer.trims == 1
+
+
+def _trims(trimmer: "compute._Trimmer", count: int) -> None:
+    deadline = time.monotonic() + 10
+    while trimmer.trims < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert trimmer.trims == count
+
+
+def test_traces_are_dropped_after_a_computation_that_compiled_only(monkeypatch):
+    trimmer = compute._Trimmer(delay_seconds=0.05)
+    monkeypatch.setattr(compute, "_trimmer", trimmer)
+    dropped = []
+    monkeypatch.setattr(compute, "drop_tracing_caches", lambda: dropped.append(1) or True)
+    program = jax.jit(lambda x: jnp.sin(x) * 3.0)
+    with compute.heavy_work():
+        program(jnp.arange(7.0)).block_until_ready()  # compiles: a new function
+    _trims(trimmer, 1)
+    with compute.heavy_work():
+        program(jnp.arange(7.0)).block_until_ready()  # compiled already
+    _trims(trimmer, 2)
+    assert trimmer.drops == len(dropped) == 1
+
+
+def test_traces_are_not_dropped_while_a_computation_runs(monkeypatch):
+    trimmer = compute._Trimmer(delay_seconds=0.05)
+    monkeypatch.setattr(compute, "_trimmer", trimmer)
+    monkeypatch.setattr(compute, "drop_tracing_caches", lambda: True)
+
+    def compiling():
+        with compute.heavy_work():
+            jax.jit(lambda x: jnp.cos(x) + 1.0)(jnp.arange(5.0)).block_until_ready()
+
+    with compute.heavy_work():  # still running when the compiling one's trim comes
+        worker = threading.Thread(target=compiling)
+        worker.start()
+        worker.join(timeout=60)
+        _trims(trimmer, 1)
+        assert trimmer.drops == 0
+    _trims(trimmer, 2)
+    assert trimmer.drops == 1
