@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits  # scikit-learn's own dependency, pu
 
 from core import digits as digit_data
 from core.activations import ACTIVATIONS, Activation
-from core.initializers import SCHEMES, Scheme, density, unit_sample
+from core.initializers import FAMILIES, SCHEMES, Scheme, density, unit_draw, unit_sample
 
 MAX_DEPTH = 50
 MAX_WIDTH = 512
@@ -43,6 +43,7 @@ TRAIN_HIDDEN, TRAIN_DEPTH = 32, 6  # the training race: 64 → 32 × 6 → 10 on
 TRAIN_STEPS, TRAIN_BATCH, TRAIN_SEEDS, MAX_TRAIN_SCHEMES = 200, 64, 4, 4
 LEARNING_RATE, MOMENTUM = 0.05, 0.9
 SCHEME_NAMES = tuple(SCHEMES)
+SCHEME_FAMILIES = tuple(FAMILIES.index(SCHEMES[name].family) for name in SCHEME_NAMES)
 _GRID = np.linspace(-8.0, 8.0, 1600)  # quadrature nodes for ξ ~ N(0, 1); symmetric, 0 left out
 _GRID_WEIGHTS = np.exp(-0.5 * _GRID**2) / np.sum(np.exp(-0.5 * _GRID**2))
 
@@ -522,11 +523,18 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def init_mlp(scheme_index: jax.Array, key: jax.Array, gain: jax.Array) -> list[dict]:
-    """The race's MLP, every kernel drawn by SCHEME_NAMES[scheme_index] (traced: lax.switch)."""
+    """The race's MLP, every kernel drawn by SCHEME_NAMES[scheme_index] (traced: lax.switch).
+
+    A kernel is its scheme's family's unit draw times the scheme's scale: the switch picks one
+    of five families, not one of twelve schemes (a compiled draw for each held server memory:
+    the initial weights' program went from 39 to 4.5 MB, `python -m bench.memory`)."""
 
     def kernel(layer, shape):
-        branches = [functools.partial(_init_kernel, name, shape) for name in SCHEME_NAMES]
-        return jax.lax.switch(scheme_index, branches, jax.random.fold_in(key, layer), gain)
+        draws = [functools.partial(unit_draw, shape=shape, family=family) for family in FAMILIES]
+        family = jnp.asarray(SCHEME_FAMILIES, jnp.int32)[scheme_index]
+        scale = jnp.asarray([SCHEMES[name].scale(*shape) for name in SCHEME_NAMES], jnp.float32)
+        draw = jax.lax.switch(family, draws, jax.random.fold_in(key, layer))
+        return draw * (scale[scheme_index] * gain)
 
     # The hidden-to-hidden layers share one shape: drawn in a loop, their code is compiled
     # once, not TRAIN_DEPTH − 1 times (each copy held ~12 MB of server memory).
@@ -534,10 +542,6 @@ def init_mlp(scheme_index: jax.Array, key: jax.Array, gain: jax.Array) -> list[d
     middle = jax.lax.map(lambda layer: kernel(layer, hidden), jnp.arange(1, TRAIN_DEPTH))
     kernels = [kernel(0, (64, TRAIN_HIDDEN)), *middle, kernel(TRAIN_DEPTH, (TRAIN_HIDDEN, 10))]
     return [{"kernel": k, "bias": jnp.zeros(k.shape[1], jnp.float32)} for k in kernels]
-
-
-def _init_kernel(name: str, shape: tuple[int, int], key: jax.Array, gain: jax.Array):
-    return SCHEMES[name].init(key, shape, gain)
 
 
 def mlp_logits(params: list[dict], x: jax.Array, use_bn: jax.Array, act: Activation):

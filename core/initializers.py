@@ -11,7 +11,8 @@ N(0, 1/n) has standard deviation 1/n, and Xavier's √(2/(n_in+n_out)) is a stan
 For networks whose width is a traced value (padded to a maximum and masked), a scheme also
 splits into a unit-variance draw of its `family`, independent of the fans, and a `scale` that
 depends on the *active* fans: `weights = unit_sample(key, shape, family) · scale(n_in, n_out) ·
-gain`. At full width this reproduces `init` (tests check it).
+gain`. At full width this reproduces `init` (tests check it); `unit_draw` is the same split for
+any full `(n_in, n_out)` shape.
 """
 
 import dataclasses
@@ -166,6 +167,27 @@ SCHEMES: dict[str, Scheme] = {
 INITIALIZERS: dict[str, Callable[[jax.Array, Shape, jax.typing.ArrayLike], jax.Array]] = {
     name: scheme.init for name, scheme in SCHEMES.items()
 }
+
+
+def unit_draw(key: jax.Array, shape: Shape, family: str) -> jax.Array:
+    """A `shape` draw of `family` with mean 0 and variance 1 (ones for "constant"), from the
+    same random bits as `jax.nn.initializers`: `unit_draw · scale(n_in, n_out) · gain` is
+    every scheme's `init` up to rounding.
+
+    So a network whose scheme is traced draws five families, not twelve schemes (one compiled
+    draw per family and shape).
+    """
+    if family == "constant":
+        return jnp.ones(shape, jnp.float32)
+    if family == "normal":
+        return jax.random.normal(key, shape, jnp.float32)
+    if family == "truncated_normal":
+        return jax.random.truncated_normal(key, -2.0, 2.0, shape, jnp.float32) / TRUNCATED_STD
+    if family == "uniform":
+        return jax.random.uniform(key, shape, jnp.float32, -1.0, 1.0) * jnp.sqrt(jnp.float32(3))
+    if family == "orthogonal":
+        return jinit.orthogonal(math.sqrt(max(shape)))(key, shape, jnp.float32)
+    raise ValueError(f"unknown family {family!r}")
 
 
 def unit_sample(

@@ -14,6 +14,7 @@ from core.initializers import (
     TRUNCATED_STD,
     density,
     padded_orthogonal,
+    unit_draw,
     unit_sample,
 )
 
@@ -88,6 +89,23 @@ def test_unit_draw_times_scale_is_the_scheme_at_full_width(name):
 @pytest.mark.parametrize("family", [f for f in FAMILIES if f != "constant"])
 def test_unit_draws_have_unit_variance(family):
     unit = np.asarray(unit_sample(jax.random.key(5), 256, family))
+    assert unit.mean() == pytest.approx(0.0, abs=0.02)
+    assert unit.std() == pytest.approx(1.0, rel=0.02)
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMES))
+@pytest.mark.parametrize("shape", [(64, 32), (32, 10), (30, 30)])
+def test_a_rectangular_unit_draw_times_scale_is_the_scheme(name, shape):
+    scheme, key = SCHEMES[name], jax.random.key(3)
+    unit = unit_draw(key, shape, scheme.family)
+    np.testing.assert_allclose(
+        unit * scheme.scale(*shape) * 1.3, scheme.init(key, shape, 1.3), rtol=1e-6, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f != "constant"])
+def test_rectangular_unit_draws_have_unit_variance(family):
+    unit = np.asarray(unit_draw(jax.random.key(5), (200, 300), family))
     assert unit.mean() == pytest.approx(0.0, abs=0.02)
     assert unit.std() == pytest.approx(1.0, rel=0.02)
 
