@@ -81,8 +81,10 @@ def scratch_chunk_jax(params, data, per_call: int) -> float:
                 data["pool_images"],
                 data["test_images"],
                 data["test_labels"],
-                jnp.asarray(ks[lo : lo + per_call], jnp.int32),
-                jnp.stack(keys[lo : lo + per_call]),
+                transfer.run_draws(
+                    jnp.asarray(ks[lo : lo + per_call], jnp.int32),
+                    jnp.stack(keys[lo : lo + per_call]),
+                ),
                 hyper,
                 stage=SCRATCH.stage,
             )

@@ -100,57 +100,81 @@ def _is_head(path) -> bool:
     return path[0].key == "head"
 
 
-def start_params(pretrained, key: jax.Array, from_pretrained: jax.Array):
-    """A zero head on a body that is pretrained (when `from_pretrained`) or freshly drawn."""
+def start_params(pretrained, fresh, from_pretrained: jax.Array):
+    """A zero head on a body that is pretrained (when `from_pretrained`) or `fresh`."""
 
     def pick(path, fresh, trained):
         if _is_head(path):
             return jnp.zeros_like(fresh)
         return jnp.where(from_pretrained, trained, fresh)
 
-    fresh = cnn.init_params(jax.random.fold_in(key, 1))
     return jax.tree_util.tree_map_with_path(pick, fresh, pretrained)
 
 
-def _train_one(pretrained, pool, test_inputs, test_labels, k, key, hyper, stage):
-    """One run: Adam for TRAIN_STEPS on class-balanced minibatches of the k-subset."""
+def _draw_one(k, key):
+    """A run's random parts: a fresh network, the labelled order and each step's minibatch
+    (class labels and pool positions, both (TRAIN_STEPS, BATCH_SIZE))."""
+    order = labelled_order(key)
+
+    def minibatch(step_key):
+        class_key, pick_key = jax.random.split(step_key)
+        labels = jax.random.randint(class_key, (BATCH_SIZE,), 0, len(TARGET_CLASSES))
+        return labels, order[labels, jax.random.randint(pick_key, (BATCH_SIZE,), 0, k)]
+
+    step_keys = jax.random.split(jax.random.fold_in(key, 2), TRAIN_STEPS)
+    labels, picks = jax.vmap(minibatch)(step_keys)
+    return {"fresh": cnn.init_params(jax.random.fold_in(key, 1)), "order": order,
+            "labels": labels, "picks": picks}  # fmt: skip
+
+
+@jax.jit
+def run_draws(ks: jax.Array, keys: jax.Array) -> dict:
+    """The random parts of runs (k, key), stacked over runs: drawn once and shared by all
+    strategies, so the strategies' training programs draw nothing.
+
+    Why one program apart: the random bits (threefry) were ~40 % of each strategy's training
+    program, compiled three times over (one program per stage), and a compiled program's memory
+    grows with its size.
+    """
+    return jax.vmap(_draw_one)(ks, keys)
+
+
+def _train_one(pretrained, pool, test_inputs, test_labels, draws, hyper, stage):
+    """One run: Adam for TRAIN_STEPS on the drawn class-balanced minibatches of the k-subset."""
     lr, body_scale, from_pretrained = hyper[0], hyper[1], hyper[2] > 0
-    params = start_params(pretrained, key, from_pretrained)
+    params = start_params(pretrained, draws["fresh"], from_pretrained)
     scales = jax.tree_util.tree_map_with_path(
         lambda path, _: jnp.float32(1.0) if _is_head(path) else body_scale, params
     )
-    order = labelled_order(key)
     optimizer = optax.adam(lr)
 
     def loss_fn(params, inputs, labels):
         logits = cnn.forward(params, inputs, stage)
         return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
 
-    def step(carry, step_key):
+    def step(carry, batch):
         params, opt_state = carry
-        class_key, pick_key = jax.random.split(step_key)
-        labels = jax.random.randint(class_key, (BATCH_SIZE,), 0, len(TARGET_CLASSES))
-        picks = order[labels, jax.random.randint(pick_key, (BATCH_SIZE,), 0, k)]
+        labels, picks = batch
         loss, grads = jax.value_and_grad(loss_fn)(params, pool[labels, picks], labels)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         updates = jax.tree.map(lambda u, s: u * s, updates, scales)
         return (optax.apply_updates(params, updates), opt_state), loss
 
-    step_keys = jax.random.split(jax.random.fold_in(key, 2), TRAIN_STEPS)
-    (params, _), losses = jax.lax.scan(step, (params, optimizer.init(params)), step_keys)
+    batches = (draws["labels"], draws["picks"])
+    (params, _), losses = jax.lax.scan(step, (params, optimizer.init(params)), batches)
     predictions = jnp.argmax(cnn.forward(params, test_inputs, stage), axis=-1)
     accuracy = jnp.mean((predictions == test_labels).astype(jnp.float32))
     return accuracy, losses[LOSS_EVERY - 1 :: LOSS_EVERY], params
 
 
 @partial(jax.jit, static_argnames=("stage",))
-def train_runs(pretrained, pool_images, test_images, test_labels, ks, keys, hyper, *, stage):
-    """Trains one strategy for many (k, key) pairs at once (vmapped).
+def train_runs(pretrained, pool_images, test_images, test_labels, draws, hyper, *, stage):
+    """Trains one strategy for many runs at once (vmapped).
 
     Args:
       pretrained: the shipped parameters (read, never modified).
       pool_images: (5, MAX_K, 10, 10) labelled pool; test_images (T, 10, 10), test_labels (T,).
-      ks: (R,) int32 labelled examples per class; keys: (R,) run keys.
+      draws: run_draws(ks, keys) of the R runs.
       hyper: float32 [learning rate, body LR scale, 1.0 if starting from pretrained else 0.0].
       stage: where training starts (frozen layers before it are applied once, up front).
 
@@ -162,16 +186,28 @@ def train_runs(pretrained, pool_images, test_images, test_labels, ks, keys, hype
     pool = flat_pool.reshape(pool_images.shape[:2] + flat_pool.shape[1:])
     test_inputs = cnn.represent(pretrained, test_images, stage)
 
-    def one(k, key):
-        return _train_one(pretrained, pool, test_inputs, test_labels, k, key, hyper, stage)
+    def one(run_draws):
+        return _train_one(pretrained, pool, test_inputs, test_labels, run_draws, hyper, stage)
 
-    return jax.vmap(one)(ks, keys)
+    return jax.vmap(one)(draws)
 
 
 @partial(jax.jit, static_argnames="repeats")
 def chunk_keys(seed: jax.Array, *, repeats: int) -> jax.Array:
     """(repeats · N_SEEDS,) run keys: the N_SEEDS seeds' keys, tiled once per k of a chunk."""
     return jnp.tile(jnp.stack([run_key(seed, j) for j in range(N_SEEDS)]), repeats)
+
+
+def chunk_ks(chunk: int) -> np.ndarray:
+    """The K_PER_CHUNK values of k of chunk `chunk`."""
+    return K_VALUES[chunk * K_PER_CHUNK : (chunk + 1) * K_PER_CHUNK]
+
+
+def chunk_draws(seed: int, chunk: int) -> dict:
+    """run_draws of a chunk's runs: each k of the chunk with each of the N_SEEDS seeds."""
+    ks = chunk_ks(chunk)
+    run_ks = np.repeat(ks, N_SEEDS).astype(np.int32)
+    return run_draws(run_ks, chunk_keys(np.int32(seed), repeats=len(ks)))
 
 
 def compare_chunk(pretrained, data: dict, settings: Settings, chunk: int) -> dict:
@@ -181,16 +217,14 @@ def compare_chunk(pretrained, data: dict, settings: Settings, chunk: int) -> dic
     loss (…, steps // LOSS_EVERY), and weights: {strategy: seed 0's pure-dict params, stacked
     over the chunk's k}.
     """
-    ks = K_VALUES[chunk * K_PER_CHUNK : (chunk + 1) * K_PER_CHUNK]
-    run_ks = np.repeat(ks, N_SEEDS).astype(np.int32)
-    run_keys = chunk_keys(np.int32(settings.seed), repeats=len(ks))
+    ks, draws = chunk_ks(chunk), chunk_draws(settings.seed, chunk)
     accuracy, loss, weights = [], [], {}
     for name, strategy in STRATEGIES.items():
         scale = settings.finetune_lr_scale if strategy.lower_body_lr else 1.0
         hyper = np.asarray([settings.learning_rate, scale, strategy.from_pretrained], np.float32)
         acc, losses, params = train_runs(
             pretrained, data["pool_images"], data["test_images"], data["test_labels"],
-            run_ks, run_keys, hyper, stage=strategy.stage,
+            draws, hyper, stage=strategy.stage,
         )  # fmt: skip
         accuracy.append(np.asarray(acc).reshape(len(ks), N_SEEDS))
         loss.append(np.asarray(losses).reshape(len(ks), N_SEEDS, -1))
@@ -242,13 +276,6 @@ def weights_msgpack(result: dict, k: int) -> bytes:
 
 
 @jax.jit
-def _random_start(seed: jax.Array) -> tuple:
-    """Seed index 0's fresh network (as start_params draws it) and its labelled order."""
-    key = run_key(seed, 0)
-    return cnn.init_params(jax.random.fold_in(key, 1)), labelled_order(key)
-
-
-@jax.jit
 def _features(params, images):
     return cnn.represent(params, images, cnn.STAGE_FEATURES)
 
@@ -284,8 +311,8 @@ def feature_projection(pretrained, seed: int, k: int) -> dict:
     pool_images = data["pool_images"].reshape(-1, *cnn.IMAGE_SHAPE)
     images = np.concatenate([pool_images, data["test_images"]])
     labels = np.concatenate([np.repeat(np.arange(len(TARGET_CLASSES)), MAX_K), data["test_labels"]])
-    random_params, order = _random_start(np.int32(seed))
-    order = np.asarray(order)
+    first_run = jax.tree.map(lambda x: x[0], chunk_draws(seed, 0))  # k = 1, seed index 0
+    random_params, order = first_run["fresh"], np.asarray(first_run["order"])
     labelled = np.zeros(len(labels), bool)
     labelled[(np.arange(len(TARGET_CLASSES))[:, None] * MAX_K + order[:, :k]).ravel()] = True
     result = {"labels": labels, "labelled": labelled}

@@ -34,16 +34,9 @@ def first_chunk(shipped, data):
 def runs(shipped, data, ks, seeds, strategy, lr=0.01):
     hyper = jnp.asarray([lr, 0.1, strategy.from_pretrained], jnp.float32)
     keys = jnp.stack([transfer.run_key(0, s) for s in seeds])
-    return transfer.train_runs(
-        shipped,
-        data["pool_images"],
-        data["test_images"],
-        data["test_labels"],
-        jnp.asarray(ks, jnp.int32),
-        keys,
-        hyper,
-        stage=strategy.stage,
-    )
+    draws = transfer.run_draws(jnp.asarray(ks, jnp.int32), keys)
+    images = data["pool_images"], data["test_images"], data["test_labels"]
+    return transfer.train_runs(shipped, *images, draws, hyper, stage=strategy.stage)
 
 
 def test_target_data_is_balanced_disjoint_and_on_the_canvas(data):
@@ -56,15 +49,48 @@ def test_target_data_is_balanced_disjoint_and_on_the_canvas(data):
 
 
 def test_start_params_copy_the_body_and_zero_the_head(shipped):
-    key = transfer.run_key(0, 0)
-    pretrained_start = transfer.start_params(shipped, key, jnp.bool_(True))
-    scratch_start = transfer.start_params(shipped, key, jnp.bool_(False))
+    fresh = cnn.init_params(jax.random.key(0))
+    pretrained_start = transfer.start_params(shipped, fresh, jnp.bool_(True))
+    scratch_start = transfer.start_params(shipped, fresh, jnp.bool_(False))
     for layer in ("conv1", "conv2"):
         kernel = shipped[layer]["kernel"][...]
         np.testing.assert_array_equal(pretrained_start[layer]["kernel"][...], kernel)
+        np.testing.assert_array_equal(
+            scratch_start[layer]["kernel"][...], fresh[layer]["kernel"][...]
+        )
         assert not np.allclose(scratch_start[layer]["kernel"][...], kernel)
     for start in (pretrained_start, scratch_start):
         assert not np.any(start["head"]["kernel"][...]) and not np.any(start["head"]["bias"][...])
+
+
+def test_run_draws_pick_minibatches_from_each_runs_first_k_of_its_order():
+    ks = jnp.asarray([1, 4, 50], jnp.int32)
+    keys = jnp.stack([transfer.run_key(5, s) for s in range(3)])
+    draws = transfer.run_draws(ks, keys)
+    assert draws["labels"].shape == draws["picks"].shape == (3, transfer.TRAIN_STEPS, 16)
+    for run, k in enumerate([1, 4, 50]):
+        order = np.asarray(transfer.labelled_order(keys[run]))
+        np.testing.assert_array_equal(draws["order"][run], order)
+        labels, picks = np.asarray(draws["labels"][run]), np.asarray(draws["picks"][run])
+        assert set(np.unique(labels)) == set(range(5))  # 1,600 draws see every class
+        allowed = [set(order[c, :k]) for c in range(5)]
+        assert all(p in allowed[c] for c, p in zip(labels.ravel(), picks.ravel(), strict=True))
+        fresh = cnn.init_params(jax.random.fold_in(keys[run], 1))
+        np.testing.assert_array_equal(
+            draws["fresh"]["conv1"]["kernel"][run], fresh["conv1"]["kernel"]
+        )
+
+
+def test_training_programs_draw_no_random_bits(shipped, data):
+    """The random bits are run_draws' alone: no strategy's program compiles them again."""
+    keys = jnp.stack([transfer.run_key(0, 0)] * 2)
+    draws = transfer.run_draws(jnp.ones(2, jnp.int32), keys)
+    images = data["pool_images"], data["test_images"], data["test_labels"]
+    hyper = jnp.asarray([0.01, 0.1, 1.0], jnp.float32)
+    assert "threefry" in transfer.run_draws.lower(jnp.ones(2, jnp.int32), keys).as_text()
+    for stage in sorted({s.stage for s in transfer.STRATEGIES.values()}):
+        text = transfer.train_runs.lower(shipped, *images, draws, hyper, stage=stage).as_text()
+        assert "threefry" not in text, stage
 
 
 @pytest.mark.parametrize("name", list(transfer.STRATEGIES))
