@@ -124,8 +124,9 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
     initialization and optimizer pages on 2 cores (`python -m bench.load`): the server held
     587–620 MB after one session had visited them, 548–552 MB capped here (532–540 MB with
     MALLOC_ARENA_MAX=2 from the start), and peaked with 20 sessions at 974–1,001 MB, 900–908
-    MB with 2 arenas, serving as many reruns. Heaps that exist already stay: call this before
-    the threads start. A cap set in MALLOC_ARENA_MAX (the Docker image sets 2) is kept; where
+    MB with 2 arenas, serving as many reruns. Heaps that exist already stay (a Streamlit server
+    has 8 before the app is imported), so call this early; MALLOC_ARENA_MAX=2 at start does
+    more. A cap set in MALLOC_ARENA_MAX (the Docker image sets 2) is kept; where
     malloc is not glibc's (macOS, musl) nothing changes and this returns False.
     """
     if os.environ.get(ARENA_ENV_VAR):

@@ -12,7 +12,7 @@ wait). A moment after computations end, a thread hands freed heap pages back to 
 after computations that compiled, JAX's traces too (`_Trimmer`).
 Outside a Streamlit run (core benchmarks, tests) the give-up is `ServerBusy`. Import this module
 before anything starts JAX: it sizes XLA's CPU thread pool (and caps glibc's malloc arenas
-before most threads start).
+before the session threads and XLA's pool make more).
 """
 
 import contextlib
@@ -39,7 +39,9 @@ from core.runtime import (
     size_cpu_pool,
 )
 
-# First thing the server imports (playground/app.py): before most session threads exist.
+# First thing the server imports (playground/app.py). Streamlit's start-up threads have made 8
+# heaps by then (2026-11-28, /proc/PID/maps); the cap keeps later threads on those, where
+# glibc would add up to 8 per core.
 limit_malloc_arenas()
 
 
