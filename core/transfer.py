@@ -311,7 +311,8 @@ def feature_projection(pretrained, seed: int, k: int) -> dict:
     pool_images = data["pool_images"].reshape(-1, *cnn.IMAGE_SHAPE)
     images = np.concatenate([pool_images, data["test_images"]])
     labels = np.concatenate([np.repeat(np.arange(len(TARGET_CLASSES)), MAX_K), data["test_labels"]])
-    first_run = jax.tree.map(lambda x: x[0], chunk_draws(seed, 0))  # k = 1, seed index 0
+    # k = 1, seed index 0; picked in NumPy (indexing a jax.Array eagerly compiles ops of its own)
+    first_run = jax.tree.map(lambda x: np.asarray(x)[0], chunk_draws(seed, 0))
     random_params, order = first_run["fresh"], np.asarray(first_run["order"])
     labelled = np.zeros(len(labels), bool)
     labelled[(np.arange(len(TARGET_CLASSES))[:, None] * MAX_K + order[:, :k]).ravel()] = True
