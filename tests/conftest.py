@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from playground import compute  # first: sizes XLA's CPU pool as the server does
 from playground.registry import PAGES_DIR, ROOT
 from tests.core.conftest import compile_counter  # noqa: F401  (a fixture for the page tests)
+from tests.e2e import driver
 
 APP_TIMEOUT_S = 120
 
@@ -190,3 +191,16 @@ def holding(count: int, long: bool = False):
 def long_lane_full():
     """LONG_LIMIT long computations running until the returned event is set."""
     yield from holding(compute.LONG_LIMIT, long=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium (/usr/bin/chromium) driven by playwright. Skipped cleanly where
+    either is missing; never downloads a browser (`playwright install` is not used anywhere)."""
+    if not driver.CHROMIUM.exists():
+        pytest.skip(f"{driver.CHROMIUM} not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = driver.launch_chromium(playwright)
+        yield chromium
+        chromium.close()

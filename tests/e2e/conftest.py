@@ -1,8 +1,5 @@
-"""Fixtures for the end-to-end tests: one `streamlit run` server and one headless Chromium.
-
-Skipped cleanly where Debian's Chromium (/usr/bin/chromium) or the playwright package is
-missing; never downloads a browser (`playwright install` is not used anywhere).
-"""
+"""Fixtures for the end-to-end tests: one `streamlit run` server, and pages in the headless
+Chromium of tests/conftest.py's `browser` fixture."""
 
 import pytest
 
@@ -13,17 +10,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in item.nodeid:
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not driver.CHROMIUM.exists():
-        pytest.skip(f"{driver.CHROMIUM} not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = driver.launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
