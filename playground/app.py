@@ -8,11 +8,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st
 
-from core.runtime import enable_compilation_cache
-from playground import compute  # noqa: F401  (first: sizes XLA's CPU thread pool before JAX starts)
-from playground.controls import start_view_link
-from playground.registry import HOME, present_pages
-from playground.sidebar import device_panel, view_link
+from playground.plotly_early import start_loading_plotly
+
+# Before the imports below: the first run's longest wait is importing JAX, flax and optax.
+plotly_early = start_loading_plotly()
+
+# playground.compute first: it sizes XLA's CPU thread pool before JAX starts.
+from core.runtime import enable_compilation_cache  # noqa: E402
+from playground import compute  # noqa: E402, F401
+from playground.controls import start_view_link  # noqa: E402
+from playground.registry import HOME, present_pages  # noqa: E402
+from playground.sidebar import device_panel, view_link  # noqa: E402
 
 
 @st.cache_resource
@@ -28,7 +34,10 @@ def main() -> None:
     navigation = st.navigation(pages)
     device_panel()
     start_view_link()
-    navigation.run()
+    try:
+        navigation.run()
+    finally:  # also when the page stops early
+        plotly_early.empty()
     view_link(st.context.url or f"/{navigation.url_path}")
 
 

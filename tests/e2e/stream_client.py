@@ -35,6 +35,7 @@ class Run:
     # element replaced at its position (a live progress chart emptied at the end) is gone.
     figures: dict[str, Any] = dataclasses.field(default_factory=dict)
     figure_at: dict[tuple[int, ...], str] = dataclasses.field(default_factory=dict)
+    figures_sent: list[str] = dataclasses.field(default_factory=list)  # keys, replaced ones too
     texts: list[str] = dataclasses.field(default_factory=list)  # text, markdown, alerts
     errors: list[str] = dataclasses.field(default_factory=list)  # exceptions, timeouts, 404s
     error_notes: list[str] = dataclasses.field(default_factory=list)  # st.error boxes
@@ -156,6 +157,7 @@ class StreamClient:
         if kind == "plotly_chart":
             run.figures[key] = json.loads(body.spec) if self.decode_figures else body.spec
             run.figure_at[path] = key
+            run.figures_sent.append(key)
         else:
             self.ids[key] = body.id
             self.kinds[key] = kind
