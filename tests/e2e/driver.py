@@ -77,10 +77,13 @@ IDLE_JS = """() => {
     && app.getAttribute('data-test-connection-state') === 'CONNECTED';
 }"""
 
-# Plotly is loaded lazily: a chart's container (keyed `fig.<name>` by playground.show) exists
-# before the chart inside it is drawn.
-CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll(
-    '[class*="st-key-fig-"], .js-plotly-plot')).every((el) => el.querySelector('.main-svg'))"""
+# Streamlit loads each kind of element's code when the first one arrives and shows a skeleton in
+# its place until then: a chart's container (keyed `fig.<name>` by playground.show) exists before
+# the chart inside it is drawn, and a slider or select box can still be a skeleton after the run
+# has ended and the charts are drawn (their code loads while plotly.js is being parsed).
+PAGE_DRAWN_JS = """() => Array.from(document.querySelectorAll(
+    '[class*="st-key-fig-"], .js-plotly-plot')).every((el) => el.querySelector('.main-svg'))
+  && !document.querySelector('[data-testid="stSkeleton"]')"""
 
 # Arms a timer on a slider thumb: it starts at the keydown and stops at the first animation
 # frame where the script run has finished and the figure data differs from before the key.
@@ -232,12 +235,13 @@ def wait_idle(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
 
 
 def open_app(page, base_url: str, url_path: str, query: str = "") -> None:
-    """Opens /<url_path>?<query> and waits for its first run to finish and its charts to draw."""
+    """Opens /<url_path>?<query> and waits for its first run to finish and its charts and
+    widgets to draw."""
     query = query.lstrip("?")
     page.goto(f"{base_url}/{url_path}" + (f"?{query}" if query else ""))
     page.wait_for_selector('[data-testid="stApp"]', timeout=RUN_TIMEOUT_MS)
     wait_idle(page)
-    page.wait_for_function(CHARTS_DRAWN_JS, timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function(PAGE_DRAWN_JS, timeout=RUN_TIMEOUT_MS)
 
 
 def open_url(page, url: str) -> None:

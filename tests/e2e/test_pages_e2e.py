@@ -154,7 +154,7 @@ def test_a_start_here_click_opens_its_page_with_the_controls_set(app_server, new
     page.wait_for_url(f"**/{pick.page.url_path}*", timeout=driver.RUN_TIMEOUT_MS)
     page.wait_for_selector("." + driver.widget_class(f"{pick.page.prefix}.degree"))
     driver.wait_idle(page)
-    page.wait_for_function(driver.CHARTS_DRAWN_JS, timeout=driver.RUN_TIMEOUT_MS)
+    page.wait_for_function(driver.PAGE_DRAWN_JS, timeout=driver.RUN_TIMEOUT_MS)
 
     assert driver.error_texts(page) == []
     assert driver.warning_texts(page) == []
