@@ -12,8 +12,9 @@ Run: `python -m bench.latency` (needs /usr/bin/chromium and the playwright packa
   Target: p95 ≤ floor p95 + 50 ms for the overfitting, initialization and optimizer pages.
 - Cold start: `streamlit run` → the first page interactive, with an empty persistent compilation
   cache and again with the cache that first start filled; measured to the page's first run over
-  the websocket protocol (the server's part) and to its charts drawn in Chromium (what a learner
-  sees, including the browser's first load of Streamlit's frontend). Target: ≤ 5 s, warm cache.
+  the websocket protocol (the server's part) and to its charts and widgets drawn in Chromium
+  (what a learner sees, including the browser's first load of Streamlit's frontend and of each
+  kind of element's code). Target: ≤ 5 s, warm cache.
 """
 
 import argparse

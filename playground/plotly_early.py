@@ -4,10 +4,10 @@ Streamlit's frontend fetches its plotly code (PlotlyChart.*.js, 4.7 MB) only whe
 chart arrives. On a cold start that was at the end of the first run, and the charts were drawn
 1.7–1.9 s later (2026-11-29, /overfitting). An invisible chart sent before the first run imports
 JAX starts the fetch while the server works; the run removes it once the page is written (the
-page moves up by the slot's 17 px then, once a session). Warm-cache cold starts in Chromium, six
-each, alternating with and without it: /overfitting 6.29 → 4.45 s and 5.64 → 4.34 s (medians,
-two sets), /optimizers 5.23 → 4.09 s. Imports only Streamlit, so that the app can call it before
-its own imports.
+page moves up by the slot's 17 px then, once a session). Warm-cache cold starts in Chromium to
+the page drawn, alternating with and without it (medians of five or six): /overfitting
+5.15 → 4.39 s and 5.49 → 4.60 s, /optimizers 5.21 → 4.56 s (the README's cold-start paragraph).
+Imports only Streamlit, so that the app can call it before its own imports.
 """
 
 import streamlit as st
