@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 SENT = "_plotly_early_sent"
+KEY = "plotly_early"  # the chart's element key
 # Nothing to see and nothing to hover: a trace without points (plotly refuses a figure without
 # traces), no axes, a transparent background.
 BLANK = {
@@ -35,7 +36,5 @@ def start_loading_plotly() -> DeltaGenerator:
     slot = st.empty()  # on every run, so that the elements after it keep their places
     if not st.session_state.get(SENT):
         st.session_state[SENT] = True
-        slot.plotly_chart(
-            BLANK, theme=None, height=1, key="plotly_early", config={"staticPlot": True}
-        )
+        slot.plotly_chart(BLANK, theme=None, height=1, key=KEY, config={"staticPlot": True})
     return slot

@@ -3,14 +3,12 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground.plotly_early import KEY as EARLY_KEY
 from playground.plotly_early import SENT
 from playground.registry import ROOT
 from tests.conftest import APP_TIMEOUT_S, assert_no_exception, figures, run_page
 from tests.e2e import driver
 from tests.e2e.stream_client import StreamClient
-
-EARLY_KEY = "plotly_early"
-
 
 # Notes when the page's title is put on the page, on the clock of its resource timings. The page
 # script writes it first, after the app's imports, and computes after it.
