@@ -3,8 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from playground.plotly_early import KEY as EARLY_KEY
-from playground.plotly_early import SENT
+from playground import plotly_early
 from playground.registry import ROOT
 from tests.conftest import APP_TIMEOUT_S, assert_no_exception, figures, run_page
 from tests.e2e import driver
@@ -39,7 +38,7 @@ def test_the_browser_fetches_plotly_before_the_page_is_written(fresh_server, bro
                 .filter((e) => e.name.includes('PlotlyChart')).map((e) => e.startTime)"""
         )
         title_shown = page.evaluate("window.__titleShown")
-        early_charts = page.query_selector_all(f".{driver.widget_class(EARLY_KEY)}")
+        early_charts = page.query_selector_all(f".{driver.widget_class(plotly_early.KEY)}")
     finally:
         page.context.close()
 
@@ -58,10 +57,10 @@ def test_only_a_sessions_first_run_sends_it_first_and_takes_it_away(fresh_server
         other_page = client.run("overfitting")
 
     assert first.ok and second.ok and other_page.ok
-    assert first.figures_sent[0] == EARLY_KEY
-    assert EARLY_KEY not in first.figures  # the page ended without it
+    assert first.figures_sent[0] == plotly_early.KEY
+    assert plotly_early.KEY not in first.figures  # the page ended without it
     assert first.figures.keys() == second.figures.keys()  # the page's own charts
-    assert EARLY_KEY not in second.figures_sent + other_page.figures_sent
+    assert plotly_early.KEY not in second.figures_sent + other_page.figures_sent
 
 
 def test_the_app_shows_the_same_figures_as_the_page_alone():
@@ -69,5 +68,5 @@ def test_the_app_shows_the_same_figures_as_the_page_alone():
     at.switch_page("../pages/overfitting.py").run()  # the session's first run
 
     assert_no_exception(at)
-    assert at.session_state[SENT]  # it was sent
+    assert at.session_state[plotly_early.SENT]  # it was sent
     assert figures(at) == figures(run_page("overfitting.py"))  # nothing left of the blank chart
