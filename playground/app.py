@@ -11,7 +11,7 @@ import streamlit as st
 from playground.plotly_early import start_loading_plotly
 
 # Before the imports below: the first run's longest wait is importing JAX, flax and optax.
-plotly_early = start_loading_plotly()
+plotly_slot = start_loading_plotly()
 
 # playground.compute first: it sizes XLA's CPU thread pool before JAX starts.
 from core.runtime import enable_compilation_cache  # noqa: E402
@@ -37,7 +37,7 @@ def main() -> None:
     try:
         navigation.run()
     finally:  # also when the page stops early
-        plotly_early.empty()
+        plotly_slot.empty()
     view_link(st.context.url or f"/{navigation.url_path}")
 
 
