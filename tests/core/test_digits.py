@@ -1,3 +1,5 @@
+import importlib.metadata
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -44,3 +46,63 @@ def test_the_server_process_never_imports_scikit_learn():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'pandas')))\n"
     )
     assert run_python(script).stdout.strip() == "[]"
+
+
+def _refuse_to_load():
+    raise AssertionError("loaded afresh, not read from the kept file")
+
+
+def test_loaded_digits_are_kept_and_a_restart_reads_them_without_loading(tmp_path, monkeypatch):
+    kept = tmp_path / "data" / "digits.npz"
+    monkeypatch.setattr(digits, "cache_path", lambda: kept)
+    digits.load.__wrapped__()
+    assert kept.exists() and not list(kept.parent.glob("*.partial"))
+    monkeypatch.setattr(digits, "_load_fresh", _refuse_to_load)
+    images, labels = digits.load.__wrapped__()
+    np.testing.assert_array_equal(images, load_digits().images)
+    np.testing.assert_array_equal(labels, load_digits().target)
+    assert images.dtype == load_digits().images.dtype and not images.flags.writeable
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"not an npz"),
+        lambda path: path.write_bytes(path.read_bytes()[:1000]),  # cut short
+        lambda path: np.savez(path, images=np.zeros((3, 8, 7)), target=np.zeros(3)),
+        lambda path: np.savez(path, images=np.zeros((3, 8, 8))),
+    ],
+    ids=["garbage", "truncated", "wrong-shape", "no-labels"],
+)
+def test_a_damaged_kept_file_is_loaded_afresh_and_replaced(tmp_path, monkeypatch, damage):
+    kept = tmp_path / "digits.npz"
+    monkeypatch.setattr(digits, "cache_path", lambda: kept)
+    digits.load.__wrapped__()
+    damage(kept)
+    assert digits.read_kept(kept) is None
+    images, _ = digits.load.__wrapped__()
+    np.testing.assert_array_equal(images, load_digits().images)
+    np.testing.assert_array_equal(digits.read_kept(kept)[0], load_digits().images)
+
+
+def test_a_cache_that_cannot_be_written_only_costs_the_next_load(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setattr(digits, "cache_path", lambda: blocker / "data" / "digits.npz")
+    images, _ = digits.load.__wrapped__()  # its directory cannot be made: still loads
+    np.testing.assert_array_equal(images, load_digits().images)
+
+
+def test_digits_are_kept_beside_the_compilation_cache_and_only_when_it_is_on(tmp_path):
+    script = (
+        "import sys\n"
+        "from core import digits\n"
+        "from core.runtime import enable_compilation_cache\n"
+        "print(digits.cache_path())\n"
+        "enable_compilation_cache(sys.argv[1])\n"
+        "print(digits.cache_path())\n"
+    )
+    off, on = run_python(script, str(tmp_path)).stdout.split()
+    version = importlib.metadata.version("scikit-learn")
+    assert off == "None"
+    assert on == str(tmp_path / "data" / f"digits-scikit-learn-{version}.npz")
