@@ -24,6 +24,9 @@ RUN pip install -r requirements.txt
 COPY --chown=app:app . .
 USER app
 RUN mkdir -p "$PLAYGROUND_JAX_CACHE"
+# The digits' arrays kept in that cache, as a first start would keep them (core/digits.py):
+# no start of the image waits 1.5 s for scikit-learn's loader.
+RUN python -c "from core.runtime import enable_compilation_cache as on; on(); from core import digits; digits.load()"
 
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

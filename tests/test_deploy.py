@@ -5,7 +5,11 @@ Dockerfile's commands themselves were run in a clean venv when it was written).
 """
 
 import fnmatch
+import importlib.metadata
 import re
+import shlex
+import subprocess
+import sys
 
 from playground.registry import HOME, PAGES, ROOT, present_pages
 
@@ -45,6 +49,17 @@ def test_dockerfile_serves_the_app_on_port():
     assert '--server.port=\\"$PORT\\"' in cmd or "--server.port=$PORT" in cmd
     assert "--server.address=0.0.0.0" in cmd
     assert re.search(r"^USER \w+", DOCKERFILE, re.M), "run as a non-root user"
+
+
+def test_the_image_keeps_the_digits_its_starts_would_load(tmp_path):
+    """The Dockerfile's `RUN python -c ...` line, run here with the cache in a temporary folder."""
+    line = re.search(r"^RUN (python -c .+)$", DOCKERFILE, re.M).group(1)
+    code = shlex.split(line)[2]
+    env = {"PATH": "/usr/bin:/bin", "PLAYGROUND_JAX_CACHE": str(tmp_path), "HOME": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
+    assert [path.name for path in (tmp_path / "data").iterdir()] == [
+        f"digits-scikit-learn-{importlib.metadata.version('scikit-learn')}.npz"
+    ]
 
 
 def _ignored(path: str) -> bool:
