@@ -10,7 +10,7 @@ arrays, only the memory differs.
 
 The child takes ~1.5 s of CPU, nearly all of it importing scikit-learn, so its arrays are kept
 as an .npz beside the persistent compilation cache, keyed by scikit-learn's version: a restarted
-server reads them in milliseconds. Without that cache (tests, a script) nothing is written.
+server reads them in milliseconds. Where that cache is off, nothing is written.
 """
 
 import functools
@@ -19,6 +19,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def read_kept(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
 def keep(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
     """Writes the arrays for the next start; atomically (servers may share the directory), and
     never failing a load: a read-only cache only costs the next start its 1.5 s."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError:
