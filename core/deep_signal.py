@@ -19,7 +19,6 @@ import dataclasses
 import functools
 import math
 
-import flax.serialization
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -680,4 +679,8 @@ def loss_table(result: TrainingResult) -> dict[str, np.ndarray]:
 
 def weights_msgpack(result: TrainingResult) -> bytes:
     """The trained weights (seed 0 of every scheme) as msgpack, readable by flax.serialization."""
+    # Imported on a download only: flax (and flax.linen with it) is ~0.2 s of the page's first
+    # view, and the page uses nothing else of flax.
+    import flax.serialization
+
     return flax.serialization.msgpack_serialize(result.params)

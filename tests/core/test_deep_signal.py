@@ -39,6 +39,7 @@ from core.deep_signal import (
     width_bucket,
 )
 from core.initializers import SCHEMES
+from tests.core.fresh_python import run_python
 
 DEEP = Settings(scheme="he_normal", activation="relu", depth=50, width=512)
 
@@ -412,3 +413,17 @@ def test_trained_weights_round_trip_through_msgpack():
     kernel = restored["he_normal"]["layer_0"]["kernel"]
     np.testing.assert_array_equal(kernel, result.params["he_normal"]["layer_0"]["kernel"])
     assert kernel.shape == (64, 32)
+
+
+def test_the_page_imports_no_flax_until_weights_are_downloaded():
+    """flax (with flax.linen) would add ~0.1–0.3 s to the page's first view on a new server."""
+    script = (
+        "import sys\n"
+        "from core import deep_signal\n"
+        "loaded_early = 'flax' in sys.modules\n"
+        "settings = deep_signal.Settings(train_schemes=('he_normal',))\n"
+        "result = deep_signal.compare_training(settings)\n"
+        "assert deep_signal.weights_msgpack(result)\n"
+        "print(loaded_early, 'flax.serialization' in sys.modules)\n"
+    )
+    assert run_python(script).stdout.split() == ["False", "True"]
