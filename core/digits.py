@@ -63,11 +63,13 @@ def _load_fresh() -> tuple[np.ndarray, np.ndarray]:
 def cache_path() -> Path | None:
     """Where the arrays are kept: in the compilation cache's directory if that cache is on."""
     directory = jax.config.jax_compilation_cache_dir
+    if not directory:
+        return None
     try:
         version = importlib.metadata.version("scikit-learn")
     except importlib.metadata.PackageNotFoundError:
         return None
-    return Path(directory) / "data" / f"digits-scikit-learn-{version}.npz" if directory else None
+    return Path(directory) / "data" / f"digits-scikit-learn-{version}.npz"
 
 
 def read_kept(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
