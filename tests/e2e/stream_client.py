@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -37,6 +38,7 @@ class Run:
     figure_at: dict[tuple[int, ...], str] = dataclasses.field(default_factory=dict)
     figures_sent: list[str] = dataclasses.field(default_factory=list)  # keys, replaced ones too
     texts: list[str] = dataclasses.field(default_factory=list)  # text, markdown, alerts
+    progress: list[str] = dataclasses.field(default_factory=list)  # progress bars' texts, in order
     errors: list[str] = dataclasses.field(default_factory=list)  # exceptions, timeouts, 404s
     error_notes: list[str] = dataclasses.field(default_factory=list)  # st.error boxes
 
@@ -105,8 +107,16 @@ class StreamClient:
         self.send_rerun(page, query, widgets)
         return self.collect(start, timeout_s)
 
-    def collect(self, start: float, timeout_s: float = 120, until_ok: bool = False) -> Run:
-        """Reads messages until a run finishes (or, with until_ok, until one finishes well)."""
+    def collect(
+        self,
+        start: float,
+        timeout_s: float = 120,
+        until_ok: bool = False,
+        stop_when: Callable[[Run], bool] | None = None,
+    ) -> Run:
+        """Reads messages until a run finishes (or, with until_ok, until one finishes well), or
+        until `stop_when(run)` holds after a message: the run is then left unfinished, and what
+        follows is read by the next collect."""
         run = Run()
         deadline = start + timeout_s
         while True:
@@ -131,6 +141,8 @@ class StreamClient:
                     continue
                 run.finished = True
                 break
+            if stop_when is not None and stop_when(run):
+                break
         run.seconds = time.perf_counter() - start
         return run
 
@@ -151,6 +163,8 @@ class StreamClient:
                 run.error_notes.append(body.body)
         elif kind in ("text", "markdown"):
             run.texts.append(body.body)
+        elif kind == "progress":
+            run.progress.append(body.text)
         key = widget_key(getattr(body, "id", "") or "")
         if key is None:
             return
