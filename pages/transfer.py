@@ -78,7 +78,9 @@ with left:
     show.figure(plots.plot_accuracy_at_k(result, v["k"]), "accuracy_at_k")
 with right:
     show.figure(plots.plot_training_loss(result, v["k"]), "training_loss")
-show.figure(plots.plot_feature_pca(projection(v["seed"], v["k"])), "feature_pca")
+features = projection(v["seed"], v["k"])
+show.figure(plots.plot_feature_pca(features), "feature_pca")
+st.caption(plots.pca_summary(features))
 show.csv_download("Accuracies as CSV", plots.strategy_columns(result), "transfer_accuracy.csv")
 show.file_download(
     "Models trained at this k (seed 0), msgpack",

@@ -136,12 +136,17 @@ def decode_typed_arrays(node):
     return node
 
 
+def title_of(fig: dict) -> str:
+    """A figure's title as one line of text (titles are broken into lines to fit a phone)."""
+    title = fig["layout"].get("title", {})
+    text = title.get("text", "") if isinstance(title, dict) else str(title)
+    return text.replace("<br>", " ")
+
+
 def figure_by_title(at: AppTest, fragment: str) -> dict:
     """The first figure whose title contains `fragment`."""
     for fig in figures(at):
-        title = fig["layout"].get("title", {})
-        text = title.get("text", "") if isinstance(title, dict) else str(title)
-        if fragment.lower() in text.lower():
+        if fragment.lower() in title_of(fig).lower():
             return fig
     raise AssertionError(f"no figure titled like {fragment!r}")
 

@@ -5,6 +5,7 @@ import numpy as np
 from playground.plots.plain import PlainFigure
 from playground.plots.style import (
     COLORBAR,
+    LEGEND_AT_FOOT,
     add_band,
     color,
     new_figure,
@@ -60,7 +61,8 @@ def curves(result, kind: str, train_with_dropout: bool = True) -> PlainFigure:
     """
     title = "Loss per epoch" if kind == "loss" else "Accuracy per epoch"
     y_title = "cross-entropy" if kind == "loss" else "accuracy"
-    fig = new_figure(title, "epoch", y_title, margin={"b": 155})  # legend: 2 rows
+    # The legend in 2 rows, more on a phone.
+    fig = new_figure(title, "epoch", y_title, margin={"b": 155}, legend=LEGEND_AT_FOOT)
     train_key = f"train_{kind}_dropout" if train_with_dropout else f"train_{kind}"
     train_name = "train, dropout on" if train_with_dropout else "train, dropout off"
     epochs = result.epochs
@@ -175,7 +177,8 @@ def decision_boundaries(result) -> PlainFigure:
         )
         _add_points(fig, result, 1, i + 1, legend=i == 0)
     fig.update_layout(
-        title={"text": "Decision boundary per dropout rate (filled: train, hollow: validation)"},
+        # Two lines on any screen, in plotly's default top margin (100 px).
+        title={"text": "Decision boundary per dropout rate<br>(filled: train, hollow: validation)"},
         height=360,
         # Room for the y tick labels: Streamlit's theme sets l = 0, and Plotly drew each panel
         # twice to widen it (see style.MARGIN).
@@ -209,7 +212,7 @@ def uncertainty_histogram(result, index: int) -> PlainFigure:
     rate = result.rates[index]
     fig = new_figure(
         f"MC-dropout uncertainty on validation examples, {rate_label(rate)}",
-        "std of the predicted class's probability over dropout masks",
+        "std of p(predicted class) over dropout masks",
         "examples",
         barmode="overlay",
     )

@@ -5,7 +5,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from playground.plots.plain import PlainFigure
-from playground.plots.style import COLORBAR, add_band, color, new_figure, vline
+from playground.plots.style import (
+    COLORBAR,
+    LEGEND_AT_FOOT,
+    add_band,
+    color,
+    log_ticks,
+    new_figure,
+    plot_length_px,
+    vline,
+)
 
 SHARE_FLOOR = 1e-4  # the heatmap's colour is log10(share), floored here
 
@@ -80,7 +89,9 @@ def per_layer_log(
             x=layers, y=theory, name="theory (mean-field recursion)",
             line={"color": color(1), "dash": "dash"},
         )  # fmt: skip
-    fig.update_yaxes(type="log", exponentformat="power", range=_log_range(measured, theory))
+    log_range = _log_range(measured, theory)
+    ticks = log_ticks(log_range, plot_length_px(fig))
+    fig.update_yaxes(type="log", exponentformat="power", range=log_range, **ticks)
     return fig
 
 
@@ -121,7 +132,9 @@ def training_curves(
         f"Training loss on 8×8 digits (mean ± std over {losses.shape[1]} seeds)",
         "step",
         "cross-entropy",
+        legend=LEGEND_AT_FOOT,  # more rows on a phone
     )
+    drawn = []  # the bands' edges, for the axis range
     for i, label in enumerate(labels):
         stop = diverged_at[i] - 1 if diverged_at[i] else losses.shape[2]
         name = f"{label} (diverged at step {diverged_at[i]})" if diverged_at[i] else label
@@ -130,8 +143,12 @@ def training_curves(
             fig.add_scatter(x=[1], y=[None], name=name, line={"color": color(i)})
             continue
         mean, spread = losses[i, :, :stop].mean(axis=0), losses[i, :, :stop].std(axis=0)
-        add_band(fig, steps, mean, np.minimum(spread, 0.9 * mean), name, color(i))
-    fig.update_yaxes(type="log", exponentformat="power")
+        spread = np.minimum(spread, 0.9 * mean)
+        add_band(fig, steps, mean, spread, name, color(i))
+        drawn += [mean - spread, mean + spread]
+    log_range = _log_range(*drawn, min_decades=1.0) if drawn else None
+    ticks = log_ticks(log_range, plot_length_px(fig))
+    fig.update_yaxes(type="log", exponentformat="power", range=log_range, **ticks)
     return fig
 
 

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from playground.plots.plain import PlainFigure
-from playground.plots.style import COLORBAR, LEGEND_AT_FOOT, color, new_figure, vline
+from playground.plots.style import (
+    COLORBAR,
+    LEGEND_AT_FOOT,
+    color,
+    new_figure,
+    title_layout,
+    vline,
+)
 
 if TYPE_CHECKING:  # the result types only; plotting never runs core code
     from core.optimizers import CurvatureReport, Exploration, Run, Sweep
@@ -41,6 +48,8 @@ def plot_trajectories(result: Exploration, at_step: int) -> PlainFigure:
         "x",
         "y",
         margin={"r": 112, "b": 206},  # colour bar; a legend of 2-3 rows
+        legend=LEGEND_AT_FOOT,  # more rows on a phone
+        height=600,
     )
     gap = gap_to_floor(result.grid_loss, result.floor)
     fig.add_contour(
@@ -108,7 +117,6 @@ def plot_trajectories(result: Exploration, at_step: int) -> PlainFigure:
             drawn.append(report.point)
     fig.update_xaxes(range=[x0, x1])
     fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1)
-    fig.update_layout(height=600)
     return fig
 
 
@@ -234,11 +242,8 @@ def plot_curvature(reports: Sequence[CurvatureReport], learning_rate: float) -> 
         "header": {"values": header, "fill": {"color": "#e8eef5"}, "align": "left"},
         "cells": {"values": rows, "align": "left", "height": 28},
     }
-    layout = {
-        "title": {"text": "Hessian: curvature and the stability limit"},
-        "height": 220,
-        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-    }
+    heading = title_layout("Hessian: curvature and the stability limit", top=40, height=220)
+    layout = heading | {"margin": {"l": 10, "r": 10, "b": 10} | heading["margin"]}
     return PlainFigure(layout).add_trace(table)
 
 
@@ -259,6 +264,7 @@ def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> Pla
         "learning rate η (log)",
         result.field_label,
         margin=COLORBAR,
+        height=480,
     )
     fig.add_heatmap(
         x=result.learning_rates,
@@ -277,7 +283,7 @@ def plot_sweep(result: Sweep, floor: float, current: tuple[float, float]) -> Pla
         marker={"symbol": "x", "size": 14, "color": "cyan", "line": {"width": 2}},
     )
     fig.update_xaxes(type="log")
-    fig.update_layout(plot_bgcolor="#bbbbbb", height=480)
+    fig.update_layout(plot_bgcolor="#bbbbbb")
     return fig
 
 

@@ -1,6 +1,7 @@
 """The one plot style every page shares: template, colours, and how a figure is shown."""
 
 import functools
+import math
 
 import numpy as np
 import plotly.graph_objects as go
@@ -111,6 +112,91 @@ COLORBAR = {"r": 120, "b": 70}  # a heatmap's colour bar on the right, no legend
 LEGEND_AT_FOOT = {"yref": "container", "y": 0, "yanchor": "bottom"}
 
 
+# A chart title's line, in characters: in a phone's 360 px window a chart is ~328 px wide, and
+# a longer line of the 16 px bold title ran past its edge (46 characters were cut).
+TITLE_CHARS = 40
+TITLE_LINE_PX = 22  # the top margin a title's second and later lines add
+TITLE_TOP_PX = 15  # from the figure's top edge to a title, as Plotly placed one line in 50 px
+TOOLBAR_PX = 20  # more, so that the title starts below Plotly's tool bar (2–28 px from the top)
+PLOTLY_HEIGHT = 450  # a figure's height where none is set
+LOG_TICKS_PX = 30  # the least distance between a log axis's labels (10ⁿ is ~20 px tall)
+# Where a title's sense breaks: a line may end before a parenthesis, or after a colon, a comma
+# or a dash, never inside parentheses; failing those, at a space.
+_BEFORE, _AFTER = (" (",), (": ", ", ", " — ")
+
+
+def title_lines(text: str, width: int = TITLE_CHARS) -> list[str]:
+    """`text` in lines of at most `width` characters where it can be (a word longer than a
+    line stays whole), broken where its sense breaks if that leaves a line a third full, else
+    at a space (into two even lines where two will do)."""
+    lines = []
+    while len(text) > width:
+        cut = _title_break(text, width)
+        if cut <= 0:
+            break
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*lines, text.strip()]
+
+
+def _title_break(text: str, width: int) -> int:
+    cuts = [at for at in range(width // 3, width) if text.startswith(_BEFORE, at)]
+    cuts += [
+        at + len(mark.rstrip())
+        for at in range(width // 3, width)
+        for mark in _AFTER
+        if text.startswith(mark, at)
+    ]
+    balanced = [c for c in cuts if text[:c].count("(") == text[:c].count(")")]
+    if balanced:
+        return max(balanced)
+    spaces = [at for at in range(1, width + 1) if text[at] == " "]
+    if len(text) <= 2 * width:  # two lines: as even as they can be
+        spaces = [at for at in spaces if len(text) - at - 1 <= width] or spaces
+        return min(spaces, key=lambda at: abs(2 * at - len(text)), default=-1)
+    return max(spaces, default=-1)
+
+
+def title_layout(text: str, top: int = MARGIN["t"], height: int = PLOTLY_HEIGHT) -> dict:
+    """A figure's title, its top margin (`top` for one line without the tool bar) and height
+    (`height` likewise), so that the plot keeps its size.
+
+    The title is broken into lines that fit a phone, and hangs from the figure's top edge,
+    below the band of Plotly's tool bar: on a touch screen the bar is always shown, and it
+    covered the right half of every title on a phone. Further lines push the plot down."""
+    lines = title_lines(text)
+    extra = TOOLBAR_PX + TITLE_LINE_PX * (len(lines) - 1)
+    return {
+        "title": {
+            "text": "<br>".join(lines),
+            "yref": "container", "y": 1, "yanchor": "top",
+            # Plotly centres a title's lines on where one line would be: half a line lower each.
+            "pad": {"l": 4, "t": TITLE_TOP_PX + TOOLBAR_PX + TITLE_LINE_PX * (len(lines) - 1) // 2},
+        },
+        "margin": {"t": top + extra},
+        "height": height + extra,
+    }  # fmt: skip
+
+
+def log_ticks(log_range: list[float] | None, length_px: float) -> dict:
+    """Ticks for a log axis spanning `log_range` (log10 ends) over `length_px` pixels, far
+    enough apart that their labels never overlap: 1, 2 and 5 per decade where a decade has
+    room, else every decade, else every few. Left to itself Plotly labelled every digit of a
+    two-decade axis 300 px tall, 5 to 9 each on the next."""
+    if not log_range:
+        return {}
+    per_decade = length_px / max(log_range[1] - log_range[0], 1e-9)
+    if per_decade >= LOG_TICKS_PX * 4:
+        return {"dtick": "D2"}
+    return {"dtick": max(1, math.ceil(LOG_TICKS_PX / per_decade))}
+
+
+def plot_length_px(fig: PlainFigure) -> float:
+    """The plot's height in pixels: the figure's, less its top and bottom margins."""
+    layout = fig.layout
+    return layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+
+
 def new_figure(
     title: str,
     x_title: str = "",
@@ -118,7 +204,9 @@ def new_figure(
     margin: dict[str, int] | None = None,
     **layout: object,
 ) -> PlainFigure:
-    """An empty figure in the shared style; `margin` overrides sides of MARGIN.
+    """An empty figure in the shared style; `margin` overrides sides of MARGIN. Its title's
+    lines and the tool bar's band are added to the top margin and to the height (`height` in
+    `layout`, else Plotly's 450 px), so the plot keeps the size asked for.
 
     `layout` takes plotly's names, `xaxis_type="log"` included, split here into nested
     dicts. A PlainFigure, not a go.Figure (see playground.plots.plain).
@@ -128,11 +216,14 @@ def new_figure(
         # that would leave the chart, for labels that the margins above already keep inside.
         "ticklabeloverflow": "allow",
     }
+    margin = MARGIN | (margin or {})
+    heading = title_layout(title, margin["t"], layout.pop("height", PLOTLY_HEIGHT))
     spec: dict = {
-        "title": {"text": title},
+        "title": heading["title"],
         "xaxis": axis | {"title": {"text": x_title}},
         "yaxis": axis | {"title": {"text": y_title}},
-        "margin": MARGIN | (margin or {}),
+        "margin": margin | heading["margin"],
+        "height": heading["height"],
     }
     for name, value in layout.items():
         prefix, _, rest = name.partition("_")

@@ -6,6 +6,7 @@ import numpy as np
 
 from playground.plots.plain import PlainFigure
 from playground.plots.style import (
+    LEGEND_AT_FOOT,
     MARGIN,
     add_band,
     color,
@@ -18,6 +19,7 @@ from playground.plots.style import (
 CLASS_NAMES = tuple(str(c) for c in range(5))
 # Top margin of a figure whose panels have titles: the figure's title above them, not on them.
 SUBPLOT_TITLES_TOP = 76
+PANEL_TITLE_LINE_PX = 18  # what each further line of a panel's title adds to that margin
 
 
 def strategy_name(result: dict, i: int, k: int) -> str:
@@ -35,6 +37,7 @@ def plot_accuracy_vs_k(result: dict, k: int) -> PlainFigure:
         f"Target-task accuracy against labelled examples per class (mean ± std, {seeds} seeds)",
         "labelled examples per class k",
         "test accuracy",
+        legend=LEGEND_AT_FOOT,  # more rows on a phone
     )
     for i, name in enumerate(result["strategies"]):
         add_band(fig, result["k"], result["mean"][i], result["std"][i], name, color(i))
@@ -45,34 +48,38 @@ def plot_accuracy_vs_k(result: dict, k: int) -> PlainFigure:
 
 
 def plot_accuracy_at_k(result: dict, k: int) -> PlainFigure:
-    """Bars: mean accuracy per strategy at k; dots: the individual seeds."""
+    """Bars: mean accuracy per strategy at k; dots: the individual seeds.
+
+    Horizontal, the names in short lines at the left: under vertical bars, four names side by
+    side ran into each other on a phone (and tilted, into the legend)."""
     fig = new_figure(
         f"Test accuracy at k = {k} per strategy",
-        "",
         "test accuracy",
-        margin={"r": 32, "b": 118},
-        xaxis_tickangle=0,  # names in two short lines: tilted, they ran into the legend
+        "",
+        margin={"l": 112, "r": 32},
+        yaxis_autorange="reversed",  # the strategies top down, in the legend's order
     )
     names = [
         n.replace(" + ", "<br>+ ").replace(" (", "<br>(").replace(" last", "<br>last")
         for n in result["strategies"]
     ]
     fig.add_bar(
-        x=names,
-        y=result["mean"][:, k - 1],
+        y=names,
+        x=result["mean"][:, k - 1],
+        orientation="h",
         marker={"color": [color(i) for i in range(len(names))]},
         name="mean over seeds",
         text=[f"{m:.2f}" for m in result["mean"][:, k - 1]],
     )
     per_seed = result["accuracy"][:, k - 1]
     fig.add_scatter(
-        x=np.repeat(names, per_seed.shape[1]),
-        y=per_seed.ravel(),
+        y=np.repeat(names, per_seed.shape[1]),
+        x=per_seed.ravel(),
         mode="markers",
         marker={"color": "black", "size": 7},
         name="each seed",
     )
-    fig.update_yaxes(range=[0, 1])
+    fig.update_xaxes(range=[0, 1])
     return fig
 
 
@@ -83,6 +90,7 @@ def plot_training_loss(result: dict, k: int) -> PlainFigure:
         "step",
         "cross-entropy on the labelled batch",
         margin={"b": 155},
+        legend=LEGEND_AT_FOOT,  # more rows on a phone
     )
     steps = result["loss_steps"]
     for i in range(len(result["strategies"])):
@@ -97,11 +105,9 @@ def plot_training_loss(result: dict, k: int) -> PlainFigure:
 
 def plot_feature_pca(projection: dict) -> PlainFigure:
     """Target images in the first two principal components of each network's features."""
-    fig = new_figure(
-        "Target digits 5–9 in feature space (PCA): pretrained vs random network",
-        margin={"t": SUBPLOT_TITLES_TOP + 36},  # each panel's title takes two lines
-    )
-    fig = fig.set_subplots(1, 2, subplot_titles=_pca_titles(projection), horizontal_spacing=0.08)
+    # Panel titles short enough for half a phone's width; pca_summary gives their numbers.
+    fig = new_figure("Target digits 5–9 in feature space (PCA)", margin={"t": SUBPLOT_TITLES_TOP})
+    fig = fig.set_subplots(1, 2, subplot_titles=["pretrained", "random"], horizontal_spacing=0.08)
     labels, labelled = projection["labels"], projection["labelled"]
     for col, network in enumerate(("pretrained", "random"), start=1):
         points = projection[network]
@@ -122,11 +128,16 @@ def plot_feature_pca(projection: dict) -> PlainFigure:
     return fig
 
 
-def _pca_titles(projection: dict) -> tuple[str, str]:
-    return tuple(
-        f"{n}: PC1+PC2 = {projection[f'{n}_variance'].sum():.0%} of variance,<br>"
-        f"class separation {projection[f'{n}_separation']:.2f}"
+def pca_summary(projection: dict) -> str:
+    """The panels' numbers in words: variance the two components keep, class separation."""
+    pretrained, random = (
+        f"PC1 + PC2 keep {projection[f'{n}_variance'].sum():.0%} of the variance, class "
+        f"separation {projection[f'{n}_separation']:.2f}"
         for n in ("pretrained", "random")
+    )
+    return (
+        f"Pretrained network: {pretrained}. Random network: {random}. Class separation is the "
+        "spread of the class means over the spread within each class (Fisher's ratio)."
     )
 
 
@@ -141,7 +152,9 @@ def plot_images(
 ) -> PlainFigure:
     """Images in a row, ink dark; `signed` ones (perturbations) on a red–blue scale around 0."""
     signed = list(signed) + [False] * (len(images) - len(signed))
-    fig = new_figure(title, margin={"l": 46, "b": 44, "t": SUBPLOT_TITLES_TOP})
+    panel_lines = max(t.count("<br>") + 1 for t in titles)
+    top = SUBPLOT_TITLES_TOP + PANEL_TITLE_LINE_PX * (panel_lines - 1)
+    fig = new_figure(title, margin={"l": 46, "b": 44, "t": top})
     fig = fig.set_subplots(1, len(images), subplot_titles=list(titles), horizontal_spacing=0.03)
     for i, (image, is_signed) in enumerate(zip(images, signed, strict=True), start=1):
         scale = float(np.abs(image).max()) or 1.0
@@ -158,7 +171,7 @@ def plot_images(
         fig.update_yaxes(autorange="reversed", scaleanchor=f"x{i if i > 1 else ''}", row=1, col=i)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig.update_yaxes(showticklabels=False, showgrid=False)
-    fig.update_layout(height=260 + SUBPLOT_TITLES_TOP - MARGIN["t"])  # images kept their size
+    fig.update_layout(height=260 + fig.layout["margin"]["t"] - MARGIN["t"])  # images: same size
     return fig
 
 
@@ -188,11 +201,12 @@ def plot_ideal_probabilities(ideal: dict) -> PlainFigure:
 def plot_attack_images(attack: dict, target: int, epsilon: float) -> PlainFigure:
     """Original, then per attack the amplified change (red/blue) and the attacked image."""
     images = [attack["original"]]
-    titles = [f"original (digit {attack['label']})"]
+    # Panel titles of short lines: on a phone each of the five panels is ~55 px wide.
+    titles = [f"original<br>digit {attack['label']}"]
     for i, name in enumerate(("FGSM", "PGD")):
         images += [attack["perturbation"][i], attack["attacked"][i]]
-        titles += [f"{name} change (amplified)", f"{name} result"]
-    title = f"Targeted attack towards digit {target} with ε = {epsilon:g}"
+        titles += [f"{name}<br>change", f"{name}<br>result"]
+    title = f"Targeted attack towards digit {target} with ε = {epsilon:g} (changes amplified)"
     return plot_images(images, titles, title, signed=[False, True, False, True, False])
 
 

@@ -22,11 +22,12 @@ def app_server(browser, tmp_path_factory):
 
 @pytest.fixture
 def new_page(browser):
-    """Opens pages in fresh browser contexts (one Streamlit session each); closes them after."""
+    """Opens pages in fresh browser contexts (one Streamlit session each), in a desktop window
+    or with `phone=True` on a phone; closes them after."""
     contexts = []
 
-    def make():
-        page = driver.new_page(browser)
+    def make(phone: bool = False):
+        page = driver.new_page(browser, phone)
         contexts.append(page.context)
         return page
 

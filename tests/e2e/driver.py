@@ -30,6 +30,9 @@ CHROMIUM_ARGS = (
 APP_SCRIPT = ROOT / "playground" / "app.py"
 XLA_POOL_THREAD = "tf_XLAEigen"  # the name XLA:CPU gives its intra-op pool's threads
 VIEWPORT = {"width": 1280, "height": 960}
+# A small phone (360 CSS px is the narrowest common width): a touch screen, where Plotly shows
+# its tool bar over every chart all the time instead of on hover.
+PHONE = {"viewport": {"width": 360, "height": 780}, "is_mobile": True, "has_touch": True}
 RUN_TIMEOUT_MS = 180_000
 
 # The figure data of every plotly chart on the page, as one string, without what plotly.js
@@ -222,9 +225,10 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
 
 
-def new_page(browser):
-    """A page in a fresh context (its own Streamlit session), counting the app's script runs."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser, phone: bool = False):
+    """A page in a fresh context (its own Streamlit session), counting the app's script runs;
+    in a desktop window, or on a phone."""
+    context = browser.new_context(**PHONE) if phone else browser.new_context(viewport=VIEWPORT)
     context.add_init_script(COUNT_RUNS_SCRIPT)
     return context.new_page()
 
@@ -267,12 +271,17 @@ def widened_margins(page) -> list[str]:
 
 # Text a learner must read on each chart that clashes: the title, axis titles, annotations
 # (panel titles included), the legend and each axis's tick labels (as one box), any two of
-# which overlap, or that reach outside the chart. Plotly places most of them itself, but not
-# a legend at a fixed y, panel titles against the figure's title, or tilted tick labels.
+# which overlap, or that reach outside the chart; two tick labels of one axis that overlap;
+# and Plotly's tool bar where it is shown without hovering (on a touch screen), over any of
+# them. Plotly places most of them itself, but not a legend at a fixed y, panel titles against
+# the figure's title, tilted tick labels or the minor labels of a log axis, and it puts the
+# tool bar over the chart's top right corner whatever is there.
 CHART_TEXT_CLASHES_JS = """() => {
   const union = (rects) => rects.reduce((u, r) => ({
     left: Math.min(u.left, r.left), top: Math.min(u.top, r.top),
     right: Math.max(u.right, r.right), bottom: Math.max(u.bottom, r.bottom)}));
+  const overlap = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
   const clashes = [];
   for (const g of document.querySelectorAll('.js-plotly-plot')) {
     const chart = g.querySelector('.main-svg').getBoundingClientRect();
@@ -289,16 +298,23 @@ CHART_TEXT_CLASHES_JS = """() => {
          (el) => `axis title "${el.textContent}"`);
     each('.annotation', (el) => `annotation "${el.textContent}"`);
     each('.legend .bg', () => 'legend');
-    g.querySelectorAll('.xaxislayer-above, .yaxislayer-above').forEach((axis, i) => add(
-      `tick labels of axis ${i}`,
-      Array.from(axis.querySelectorAll('text'), (t) => t.getBoundingClientRect())));
+    g.querySelectorAll('.xaxislayer-above, .yaxislayer-above').forEach((axis, i) => {
+      const ticks = Array.from(axis.querySelectorAll('text'))
+        .map((t) => [t.textContent, t.getBoundingClientRect()])
+        .filter(([, r]) => r.width > 0 && r.height > 0);
+      add(`tick labels of axis ${i}`, ticks.map(([, r]) => r));
+      ticks.forEach(([a, ra], j) => ticks.slice(j + 1).forEach(([b, rb]) => {
+        if (overlap(ra, rb)) clashes.push(`${title}: tick label "${a}" overlaps "${b}"`);
+      }));
+    });
+    const tools = Array.from(g.querySelectorAll('.modebar-group'))
+      .filter((group) => parseFloat(getComputedStyle(group).opacity) > 0);
+    add('tool bar', tools.map((group) => group.getBoundingClientRect()));
     const out = (r) => r.left < chart.left - 1 || r.right > chart.right + 1
       || r.top < chart.top - 1 || r.bottom > chart.bottom + 1;
     boxes.filter((b) => out(b.r)).forEach((b) => clashes.push(`${title}: ${b.name} is cut`));
     boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
-      const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
-      const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-      if (w > 1 && h > 1) clashes.push(`${title}: ${a.name} overlaps ${b.name}`);
+      if (overlap(a.r, b.r)) clashes.push(`${title}: ${a.name} overlaps ${b.name}`);
     }));
   }
   return clashes;

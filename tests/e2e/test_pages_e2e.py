@@ -193,10 +193,12 @@ LEGIBILITY_STATES = [(case, query) for case in CASES for query in ("", *case.cro
 @pytest.mark.parametrize(
     ("case", "query"), LEGIBILITY_STATES, ids=[f"{c.url_path}?{q}" for c, q in LEGIBILITY_STATES]
 )
-def test_chart_text_and_button_labels_are_legible(case, query, app_server, new_page):
-    # Titles, axis titles, panel titles, annotations, legends and tick labels: none on another
-    # or cut at the chart's edge; no button label cut short.
-    page = new_page()
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_chart_text_and_button_labels_are_legible(case, query, phone, app_server, new_page):
+    # Titles, axis titles, panel titles, annotations, legends and tick labels: none on another,
+    # under Plotly's tool bar or cut at the chart's edge; no button label cut short. On a phone
+    # too: a class opens a shared link wherever its learners are.
+    page = new_page(phone)
     driver.open_app(page, app_server.url, case.path, query)
 
     assert driver.chart_text_clashes(page) == []

@@ -8,7 +8,14 @@ import pytest
 
 from core import dropout_training as dt
 from playground.plots import dropout as plots
-from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
+from tests.conftest import (
+    assert_no_exception,
+    figure_by_title,
+    figures,
+    run_page,
+    title_of,
+    warnings_text,
+)
 
 # A quick configuration reached through a link; its programs compile once for the whole file.
 SMALL_LINK = {
@@ -61,7 +68,7 @@ def test_defaults_show_the_reference_case():
     confusion = figure_by_title(at, "Confusion matrix, p = 0.5")
     assert np.asarray(confusion["data"][0]["z"]).shape == (10, 10)
     assert figure_by_title(at, "uncertainty on validation examples")
-    assert not any("Decision boundary" in f["layout"]["title"]["text"] for f in figures(at))
+    assert not any("Decision boundary" in title_of(f) for f in figures(at))
 
 
 def test_a_class_opening_one_link_trains_its_sweep_once(monkeypatch, long_lane_full):

@@ -10,7 +10,14 @@ from core import deep_signal
 from core.compile_counter import count_compiles
 from core.deep_signal import train_seed
 from playground import compute
-from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
+from tests.conftest import (
+    assert_no_exception,
+    figure_by_title,
+    figures,
+    run_page,
+    title_of,
+    warnings_text,
+)
 
 PAGE = "initialization.py"
 TITLES = (
@@ -145,7 +152,7 @@ def test_a_one_step_seed_move_trains_only_the_new_seed(monkeypatch):
     assert compute.stats()["completed"] - before == 2  # the signal and the race: one slot each
     assert any("seeds 501–504" in caption.value for caption in at.caption)
     curves = figure_by_title(at, "Training loss on 8×8 digits")
-    assert "over 4 seeds" in curves["layout"]["title"]["text"]
+    assert "over 4 seeds" in title_of(curves)
 
 
 def test_ticking_a_scheme_to_train_retrains_without_redrawing_the_signal(monkeypatch):

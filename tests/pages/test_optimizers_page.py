@@ -15,6 +15,7 @@ from tests.conftest import (
     figure_by_title,
     figures,
     run_page,
+    title_of,
     warnings_text,
 )
 
@@ -34,7 +35,7 @@ def names(fig: dict) -> list[str]:
 
 
 def title(fig: dict) -> str:
-    return fig["layout"]["title"]["text"]
+    return title_of(fig)
 
 
 def eigenvector_notes(fig: dict) -> list[dict]:

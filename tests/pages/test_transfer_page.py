@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 
 from core import adversarial, ideal_image, pretrain, transfer
-from tests.conftest import assert_no_exception, figure_by_title, figures, run_page, warnings_text
+from tests.conftest import (
+    assert_no_exception,
+    figure_by_title,
+    figures,
+    run_page,
+    title_of,
+    warnings_text,
+)
 
 PAGE = "transfer.py"
 FIGURE_COUNT = 10
@@ -47,7 +54,7 @@ def test_defaults_draw_every_figure(default_page):
     assert len(figures(at)) == FIGURE_COUNT
     curve = figure_by_title(at, "against labelled examples per class")
     bars = figure_by_title(at, "Test accuracy at k = 5")
-    means = bars["data"][0]["y"]
+    means = bars["data"][0]["x"]
     for i, name in enumerate(transfer.STRATEGIES):
         line = trace(curve, name)
         assert line["x"] == list(range(1, 51))
@@ -55,6 +62,19 @@ def test_defaults_draw_every_figure(default_page):
         assert line["y"][4] == pytest.approx(means[i])
     assert vline_x(curve) == 5
     assert len(at.get("download_button")) == 4  # two CSVs, trained and pretrained weights
+
+
+def test_feature_space_caption_gives_each_panels_numbers(default_page):
+    projection = transfer.feature_projection(pretrain.load()[0], 0, 5)
+    caption = next(c.value for c in default_page.caption if c.value.startswith("Pretrained"))
+    for name in ("pretrained", "random"):
+        kept = f"{projection[f'{name}_variance'].sum():.0%} of the variance"
+        separation = f"class separation {projection[f'{name}_separation']:.2f}"
+        assert f"{name.capitalize()} network: PC1 + PC2 keep {kept}, {separation}" in caption
+    assert (
+        figure_by_title(default_page, "feature space (PCA)")["layout"]["annotations"][0]["text"]
+        == "pretrained"
+    )
 
 
 def test_default_ideal_image_and_attack_are_the_core_results(default_page):
@@ -96,7 +116,7 @@ def test_a_shared_link_reproduces_the_view():
     np.testing.assert_allclose(ideal["data"][1]["z"], look["images"][0], atol=1e-6)
     attack = figure_by_title(at, "Targeted attack towards digit 4 with ε = 0.2")
     assert max(abs(v) for row in attack["data"][3]["z"] for v in row) <= 0.2 + 1e-6
-    assert "PGD: 20 steps" in figure_by_title(at, "Accuracy against ε")["layout"]["title"]["text"]
+    assert "PGD: 20 steps" in title_of(figure_by_title(at, "Accuracy against ε"))
 
 
 def test_absurd_link_values_are_replaced_with_a_note():

@@ -125,7 +125,7 @@ def test_a_shown_figure_has_no_template_and_our_style_written_in():
     assert shown["title"]["text"] == "Title"
     assert shown["title"]["font"]["weight"] == 700
     assert shown["colorway"] == list(style.COLORS)
-    assert shown["margin"] == style.MARGIN | {"pad": 8}
+    assert shown["margin"] == style.MARGIN | {"pad": 8, "t": style.MARGIN["t"] + style.TOOLBAR_PX}
     assert shown["datarevision"] == style.baked(fig).to_dict()["layout"]["datarevision"]
     fig.data[0]["y"] = np.arange(3.0) * 2
     assert style.baked(fig).to_dict()["layout"]["datarevision"] != shown["datarevision"]
