@@ -10,9 +10,11 @@ from playground.plots.style import (
     color,
     new_figure,
     rgba,
+    title_lines,
 )
 
 POINT_SIZE = 6
+BOUNDARY_TITLE = "Decision boundary per dropout rate (filled: train, hollow: validation)"
 
 
 def seed_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,8 +179,9 @@ def decision_boundaries(result) -> PlainFigure:
         )
         _add_points(fig, result, 1, i + 1, legend=i == 0)
     fig.update_layout(
-        # Two lines on any screen, in plotly's default top margin (100 px).
-        title={"text": "Decision boundary per dropout rate<br>(filled: train, hollow: validation)"},
+        # Broken for a phone as new_figure breaks titles; two lines fit plotly's default top
+        # margin (100 px), which the panel titles need.
+        title={"text": "<br>".join(title_lines(BOUNDARY_TITLE))},
         height=360,
         # Room for the y tick labels: Streamlit's theme sets l = 0, and Plotly drew each panel
         # twice to widen it (see style.MARGIN).
